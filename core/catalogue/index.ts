@@ -1,0 +1,12 @@
+import { redisOperations } from '../redis/operations';
+import type { AnyOperation } from './operation';
+import { OperationRegistry } from './registry';
+
+/** Every operation of the product, one service after another. Add a service's list here. */
+export const OPERATIONS: readonly AnyOperation[] = [...redisOperations];
+
+export const catalogue = new OperationRegistry(OPERATIONS);
+
+export { defineOperation, mcpToolName } from './operation';
+export type { AnyOperation, Operation, SafeguardLevel } from './operation';
+export { OperationRegistry, describeIssues } from './registry';

@@ -1,0 +1,48 @@
+import type { z } from 'zod/v4';
+
+import type { ServiceClients } from './services';
+
+/**
+ * Safeguard levels (DESIGN.md): L0 read-only, L1 minor (needs confidence), L2 moderate (notify),
+ * L3 sensitive (human approval), L4 forbidden to AI.
+ */
+export type SafeguardLevel = 0 | 1 | 2 | 3 | 4;
+
+export type ServiceName = keyof ServiceClients;
+
+/**
+ * One operation, defined once. Node fields, MCP tools, Safeguard defaults and the README table are
+ * all derived from this object; no face may redefine any of it.
+ */
+export interface Operation<
+	S extends ServiceName = ServiceName,
+	I extends z.ZodObject = z.ZodObject,
+	O extends z.ZodType = z.ZodType,
+> {
+	/** `<service>.<snake_case_name>`, e.g. `glpi.create_ticket`. The MCP name swaps '.' for '_'. */
+	id: `${S}.${string}`;
+	service: S;
+	/** Short label for people: the n8n operation name. */
+	displayName: string;
+	/** Written for both technicians and LLMs: what it does, when to use it, what it returns. */
+	description: string;
+	level: SafeguardLevel;
+	input: I;
+	output: O;
+	handler: (input: z.output<I>, client: ServiceClients[S]) => Promise<z.input<O>>;
+}
+
+/** Identity helper that keeps the literal types of an operation while checking its shape. */
+export function defineOperation<S extends ServiceName, I extends z.ZodObject, O extends z.ZodType>(
+	operation: Operation<S, I, O>,
+): Operation<S, I, O> {
+	return operation;
+}
+
+/** The MCP tool name of an operation: dots are not allowed in every MCP client's tool names. */
+export function mcpToolName(operationId: string): string {
+	return operationId.replace(/\./g, '_');
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a heterogeneous list of operations
+export type AnyOperation = Operation<ServiceName, z.ZodObject, any>;

@@ -1,0 +1,61 @@
+import type Redis from 'ioredis';
+
+import { Cache } from './cache';
+import { connectRedis, duplicateRedis, mapRedisError, parseRedisConfig, type RedisConfig, type RedisConfigInput } from './config';
+import { HealthFlags } from './health';
+import { RedisKeys } from './keys';
+import { Locks } from './lock';
+
+/**
+ * Everything WIDIP keeps in Redis, behind one connection: cache, locks, health flags.
+ * Built from a plain config so n8n credentials and the runtime share this code.
+ */
+export class Coordination {
+	readonly keys: RedisKeys;
+	readonly cache: Cache;
+	readonly locks: Locks;
+	readonly health: HealthFlags;
+
+	private constructor(
+		readonly redis: Redis,
+		readonly config: RedisConfig,
+	) {
+		this.keys = new RedisKeys(config.keyPrefix);
+		this.cache = new Cache(redis, this.keys);
+		this.health = new HealthFlags(redis, this.keys);
+		this.locks = new Locks(redis, this.keys, () => duplicateRedis(redis, config, 'lock-subscriber'));
+	}
+
+	static async connect(input: RedisConfigInput): Promise<Coordination> {
+		const config = parseRedisConfig(input);
+		const redis = await connectRedis(config);
+		return new Coordination(redis, config);
+	}
+
+	/** Round-trip check used by credential tests and health endpoints. */
+	async ping(): Promise<void> {
+		try {
+			await this.redis.ping();
+		} catch (error) {
+			throw mapRedisError(error, this.config, 'ping');
+		}
+	}
+
+	/** Runs `work`, turning any Redis failure into a clear, typed error. */
+	async guard<T>(operation: string, work: () => Promise<T>): Promise<T> {
+		try {
+			return await work();
+		} catch (error) {
+			throw mapRedisError(error, this.config, operation);
+		}
+	}
+
+	async close(): Promise<void> {
+		await this.locks.close();
+		try {
+			await this.redis.quit();
+		} catch {
+			this.redis.disconnect();
+		}
+	}
+}

@@ -1,0 +1,108 @@
+/**
+ * Every Redis key we write, in one place. README's key table is generated from REDIS_KEY_TABLE
+ * (`npm run docs`), and a test fails when the README drifts from it.
+ */
+export class RedisKeys {
+	constructor(readonly prefix: string) {}
+
+	/** A Redis Helper / cache key chosen by the user. */
+	cache(key: string): string {
+		return `${this.prefix}${key}`;
+	}
+
+	/** The braces make every key of one lock share a Redis Cluster hash slot (Lua needs that). */
+	lock(name: string): LockKeys {
+		const base = `${this.prefix}lock:{${name}}`;
+		return {
+			holder: base,
+			queue: `${base}:queue`,
+			waiters: `${base}:waiters`,
+			fence: `${base}:fence`,
+			channel: `${base}:grant`,
+		};
+	}
+
+	healthStatus(service: string): string {
+		return `${this.prefix}${service}_health_status`;
+	}
+
+	downAlertSent(service: string): string {
+		return `${this.prefix}${service}_down_alert_sent`;
+	}
+}
+
+export interface LockKeys {
+	holder: string;
+	queue: string;
+	waiters: string;
+	fence: string;
+	/** Pub/sub channel, not a key: the releaser names the next holder on it. */
+	channel: string;
+}
+
+export interface RedisKeyDoc {
+	key: string;
+	type: string;
+	ttl: string;
+	writtenBy: string;
+	meaning: string;
+}
+
+export const REDIS_KEY_TABLE: readonly RedisKeyDoc[] = [
+	{
+		key: '`<prefix><key>`',
+		type: 'string',
+		ttl: 'as set (none when TTL is 0)',
+		writtenBy: 'Redis Helper Set / Set If Not Exists',
+		meaning: 'Free-form value chosen by a workflow',
+	},
+	{
+		key: '`<prefix>lock:{<name>}`',
+		type: 'string',
+		ttl: 'lock TTL, refreshed while held',
+		writtenBy: 'LLM Mutex Acquire, runtime',
+		meaning: '`<owner token> <fencing number>` of the current holder',
+	},
+	{
+		key: '`<prefix>lock:{<name>}:queue`',
+		type: 'list',
+		ttl: '2 × waiter lease (20 s default)',
+		writtenBy: 'LLM Mutex Acquire (waiting)',
+		meaning: 'Owner tokens waiting, first in line first',
+	},
+	{
+		key: '`<prefix>lock:{<name>}:waiters`',
+		type: 'hash',
+		ttl: '2 × waiter lease (20 s default)',
+		writtenBy: 'LLM Mutex Acquire (waiting)',
+		meaning: 'token → `<lease deadline ms> <requested TTL ms>`; a waiter whose lease ends is dropped',
+	},
+	{
+		key: '`<prefix>lock:{<name>}:fence`',
+		type: 'integer',
+		ttl: 'none (must never go back)',
+		writtenBy: 'every grant of the lock',
+		meaning: 'Fencing counter: each holder gets a strictly larger number',
+	},
+	{
+		key: '`<prefix>lock:{<name>}:grant`',
+		type: 'pub/sub channel',
+		ttl: '—',
+		writtenBy: 'LLM Mutex Release, lock expiry hand-over',
+		meaning: '`<token> <fencing number>` of the waiter just handed the lock',
+	},
+	{
+		key: '`<prefix><service>_health_status`',
+		type: 'string',
+		ttl: '60 s',
+		writtenBy: 'Health-Check',
+		meaning: '`ok` or `down` (e.g. `widip:glpi_health_status`); absent = unknown',
+	},
+	{
+		key: '`<prefix><service>_down_alert_sent`',
+		type: 'string',
+		ttl: '300 s',
+		writtenBy: 'Health-Check',
+		meaning: 'Anti-spam flag: set when the "service down" mail went out',
+	},
+];

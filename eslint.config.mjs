@@ -1,0 +1,24 @@
+import { configWithoutCloudSupport } from '@n8n/node-cli/eslint';
+
+/**
+ * n8n's community-node rules, minus n8n Cloud's: this package needs runtime dependencies
+ * (ioredis, zod, ldapts, ssh2…) and a companion runtime, so Cloud verification is not a goal.
+ */
+export default [
+	...configWithoutCloudSupport,
+	{
+		files: ['package.json'],
+		rules: {
+			// Redis, LDAP and SSH clients cannot be written over n8n's HTTP helpers: we ship them as
+			// dependencies, which n8n's installer handles (`npm install --ignore-scripts`).
+			'@n8n/community-nodes/no-runtime-dependencies': 'off',
+		},
+	},
+	{
+		files: ['test/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts', 'runtime/**/*.ts'],
+		rules: {
+			// Tests, benchmarks and the runtime's CLI print to the terminal by design.
+			'no-console': 'off',
+		},
+	},
+];

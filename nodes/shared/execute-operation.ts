@@ -1,0 +1,91 @@
+import type { IDataObject, IExecuteFunctions, INode, INodeExecutionData } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
+
+import { catalogue } from '../../core/catalogue';
+import type { AnyOperation } from '../../core/catalogue/operation';
+import type { ServiceClients } from '../../core/catalogue/services';
+import { isWidipError } from '../../core/errors';
+import { ADDITIONAL_FIELDS, OPERATION_FIELD, planFields } from './catalogue-properties';
+
+export interface CatalogueNodeOptions {
+	/** Number of main outputs the node declares. */
+	outputs: number;
+	/** Opens the service clients for this run; they are closed when the run ends. */
+	openClients: () => Promise<{ clients: Partial<ServiceClients>; close: () => Promise<void> }>;
+	/** Picks the output for one result (default 0). Ignored when running as an AI tool. */
+	route?: (operationId: string, result: IDataObject) => number;
+}
+
+/** A clean, one-line message: never a stack trace, never a secret from a cause. */
+export function toNodeError(node: INode, error: unknown, itemIndex: number): NodeOperationError {
+	if (error instanceof NodeOperationError) return error;
+	if (isWidipError(error)) {
+		return new NodeOperationError(node, error.message, {
+			itemIndex,
+			description: `${error.service} error (${error.kind})${error.operation ? ` in ${error.operation}` : ''}`,
+		});
+	}
+	const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
+	return new NodeOperationError(node, message, { itemIndex });
+}
+
+function readArguments(context: IExecuteFunctions, operation: AnyOperation, itemIndex: number): IDataObject {
+	const plan = planFields(operation);
+	const args: IDataObject = {};
+	for (const name of plan.topLevel) args[name] = context.getNodeParameter(name, itemIndex) as IDataObject[string];
+	if (plan.additional.length > 0) {
+		Object.assign(args, context.getNodeParameter(ADDITIONAL_FIELDS, itemIndex, {}) as IDataObject);
+	}
+	for (const name of plan.json) {
+		const value = args[name];
+		if (typeof value !== 'string') continue;
+		try {
+			args[name] = JSON.parse(value) as IDataObject[string];
+		} catch {
+			throw new NodeOperationError(context.getNode(), `Field "${name}" is not valid JSON`, { itemIndex });
+		}
+	}
+	return args;
+}
+
+/**
+ * The execute() of every catalogue-backed node: read the fields the catalogue defines, run the
+ * operation through the registry (validation + output check), route, pair and handle errors the
+ * n8n way (continueOnFail, itemIndex).
+ */
+export async function executeCatalogueOperation(
+	context: IExecuteFunctions,
+	options: CatalogueNodeOptions,
+): Promise<INodeExecutionData[][]> {
+	const items = context.getInputData();
+	const outputs: INodeExecutionData[][] = Array.from({ length: options.outputs }, () => []);
+	// As an AI tool only output 0 reaches the agent, so every answer must go there.
+	const asTool = context.getNode().type.endsWith('Tool');
+	const { clients, close } = await options.openClients().catch((error: unknown) => {
+		throw toNodeError(context.getNode(), error, 0);
+	});
+	try {
+		for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
+			try {
+				const operationId = context.getNodeParameter(OPERATION_FIELD, itemIndex) as string;
+				const operation = catalogue.get(operationId);
+				const args = readArguments(context, operation, itemIndex);
+				const result = (await catalogue.run(operation.id, args, clients)) as IDataObject;
+				const output = asTool ? 0 : (options.route?.(operation.id, result) ?? 0);
+				outputs[output].push({ json: result, pairedItem: { item: itemIndex } });
+			} catch (error) {
+				if (context.continueOnFail()) {
+					outputs[0].push({
+						json: { error: toNodeError(context.getNode(), error, itemIndex).message },
+						pairedItem: { item: itemIndex },
+					});
+					continue;
+				}
+				throw toNodeError(context.getNode(), error, itemIndex);
+			}
+		}
+	} finally {
+		await close();
+	}
+	return outputs;
+}
