@@ -1,0 +1,19 @@
+/** Two projects: `unit` (real Redis, no n8n) and `e2e` (a real n8n 2.41.1 loading our packed package). */
+const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.test.json' }] };
+
+module.exports = {
+	projects: [
+		{
+			displayName: 'unit',
+			testEnvironment: 'node',
+			transform,
+			testMatch: ['<rootDir>/test/{unit,redis,nodes}/**/*.test.ts'],
+		},
+		{
+			displayName: 'e2e',
+			testEnvironment: 'node',
+			transform,
+			testMatch: ['<rootDir>/test/e2e/**/*.test.ts'],
+		},
+	],
+};

@@ -1,0 +1,101 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+
+import { ToolSchema } from '@modelcontextprotocol/sdk/types.js';
+import type { INodeProperties, INodeTypeDescription } from 'n8n-workflow';
+
+import { catalogue, OPERATIONS } from '../../core/catalogue';
+import { inputJsonSchema } from '../../core/catalogue/json-schema';
+import { toMcpTool } from '../../core/catalogue/mcp';
+import { ValidationError } from '../../core/errors';
+import { LlmMutex } from '../../nodes/LlmMutex/LlmMutex.node';
+import { RedisHelper } from '../../nodes/RedisHelper/RedisHelper.node';
+import { renderReadme } from '../../scripts/generate-docs';
+
+const NODES: INodeTypeDescription[] = [new RedisHelper().description, new LlmMutex().description];
+
+function fieldsFor(description: INodeTypeDescription, operationId: string): INodeProperties[] {
+	const shown = description.properties.filter((property) =>
+		(property.displayOptions?.show?.operation as string[] | undefined)?.includes(operationId),
+	);
+	return shown.flatMap((property) =>
+		property.name === 'additionalFields' ? (property.options as INodeProperties[]) : [property],
+	);
+}
+
+describe('operation catalogue', () => {
+	it('has unique ids of the form <service>.<snake_case>', () => {
+		const ids = OPERATIONS.map((operation) => operation.id);
+		expect(new Set(ids).size).toBe(ids.length);
+		for (const operation of OPERATIONS) expect(operation.id).toMatch(new RegExp(`^${operation.service}\\.[a-z][a-z0-9_]*$`));
+	});
+
+	it('refuses invalid input with a message naming each bad field', () => {
+		expect(() => catalogue.parseInput('redis.set', { key: '', value: 'v', ttlSeconds: -5 })).toThrow(ValidationError);
+		try {
+			catalogue.parseInput('redis.set', { key: '', value: 'v', ttlSeconds: -5 });
+		} catch (error) {
+			const message = (error as Error).message;
+			expect(message).toMatch(/^Invalid input for redis\.set: /);
+			expect(message).toMatch(/key: /);
+			expect(message).toMatch(/ttlSeconds: /);
+			expect((error as ValidationError).issues).toHaveLength(2);
+		}
+		expect(() => catalogue.parseInput('redis.get', { key: 'k', keyy: 1 })).toThrow(/unknown field\(s\) "keyy"/);
+		expect(() => catalogue.parseInput('redis.mutex_release', { lockName: 'gpu', token: 'nope' })).toThrow(
+			/token: expected the 32-character token/,
+		);
+	});
+
+	it('refuses unknown operations', () => {
+		expect(() => catalogue.get('redis.flushall')).toThrow('Unknown operation "redis.flushall"');
+	});
+
+	it('applies schema defaults', () => {
+		expect(catalogue.parseInput('redis.mutex_acquire', {})).toEqual({ lockName: 'gpu', ttlSeconds: 120, waitTimeoutSeconds: 60 });
+	});
+});
+
+describe('faces derived from the catalogue agree with it', () => {
+	it.each(OPERATIONS.map((operation) => [operation.id, operation] as const))('%s is a valid MCP tool', (_id, operation) => {
+		const tool = toMcpTool(operation);
+		expect(() => ToolSchema.parse(tool)).not.toThrow();
+		expect(tool.name).toBe(operation.id.replace('.', '_'));
+		expect(tool.description).toBe(operation.description);
+		expect(Object.keys(tool.inputSchema.properties ?? {})).toEqual(Object.keys(operation.input.shape));
+		expect(tool.annotations?.readOnlyHint).toBe(operation.level === 0);
+		expect(tool.annotations?.destructiveHint).toBe(operation.level >= 3);
+		expect(tool._meta?.['widip/safeguardLevel']).toBe(operation.level);
+	});
+
+	it('every catalogue operation appears in exactly one node', () => {
+		const listed = NODES.flatMap((node) =>
+			(node.properties.find((p) => p.name === 'operation')!.options as Array<{ value: string }>).map((o) => o.value),
+		);
+		expect([...listed].sort()).toEqual(OPERATIONS.map((operation) => operation.id).sort());
+	});
+
+	it.each(NODES.map((node) => [node.name, node] as const))('node %s shows exactly the catalogue inputs', (_name, node) => {
+		expect(node.usableAsTool).toBe(true);
+		const operationField = node.properties.find((p) => p.name === 'operation')!;
+		for (const option of operationField.options as Array<{ value: string; name: string; description: string }>) {
+			const operation = catalogue.get(option.value);
+			expect(option.name).toBe(operation.displayName);
+			expect(option.description).toBe(operation.description);
+			const schema = inputJsonSchema(operation.input);
+			const fields = fieldsFor(node, operation.id);
+			expect(fields.map((field) => field.name).sort()).toEqual(Object.keys(schema.properties ?? {}).sort());
+			for (const field of fields) {
+				const property = schema.properties![field.name];
+				expect(field.description).toBe(property.description);
+				expect(Boolean(field.required)).toBe((schema.required ?? []).includes(field.name) && property.default === undefined);
+				if (property.default !== undefined) expect(field.default).toEqual(property.default);
+			}
+		}
+	});
+
+	it('README operation and Redis key tables are up to date (run `npm run docs`)', () => {
+		const readme = readFileSync(path.join(__dirname, '../../README.md'), 'utf8');
+		expect(readme).toBe(renderReadme(readme));
+	});
+});
