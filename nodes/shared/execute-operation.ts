@@ -61,9 +61,17 @@ export async function executeCatalogueOperation(
 	const outputs: INodeExecutionData[][] = Array.from({ length: options.outputs }, () => []);
 	// As an AI tool only output 0 reaches the agent, so every answer must go there.
 	const asTool = context.getNode().type.endsWith('Tool');
-	const { clients, close } = await options.openClients().catch((error: unknown) => {
-		throw toNodeError(context.getNode(), error, 0);
-	});
+	let opened: Awaited<ReturnType<CatalogueNodeOptions['openClients']>>;
+	try {
+		opened = await options.openClients();
+	} catch (error) {
+		// No connection, no item can succeed: with continueOnFail each item carries the reason.
+		if (!context.continueOnFail()) throw toNodeError(context.getNode(), error, 0);
+		const message = toNodeError(context.getNode(), error, 0).message;
+		outputs[0] = items.map((_, itemIndex) => ({ json: { error: message }, pairedItem: { item: itemIndex } }));
+		return outputs;
+	}
+	const { clients, close } = opened;
 	try {
 		for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
 			try {

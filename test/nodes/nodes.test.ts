@@ -142,6 +142,22 @@ describe('Redis Helper and LLM Mutex nodes (real Redis)', () => {
 		expect((error as Error).message).not.toMatch(/\n\s+at /);
 	});
 
+	it('with continueOnFail, an unreachable Redis yields one error item per input item', async () => {
+		const port = await freePort();
+		const [items] = await new RedisHelper().execute.call(
+			context({
+				type: 'n8n-nodes-widip.redisHelper',
+				credentials: { ...credentials, port, timeoutMs: 1000 },
+				params: [{ operation: 'redis.get', key: 'a' }, { operation: 'redis.get', key: 'b' }],
+				continueOnFail: true,
+			}),
+		);
+		expect(items).toEqual([0, 1].map((item) => ({
+			json: { error: `Redis at ${REDIS_HOST}:${port} refused the connection (is it running?)` },
+			pairedItem: { item },
+		})));
+	});
+
 	it('the credential test reports success and a clear failure', async () => {
 		const helper = new RedisHelper();
 		const test = helper.methods.credentialTest.widipRedisConnectionTest;
