@@ -1,0 +1,12 @@
+/** `npm run bench`: every benchmark prints its own baseline, measured in the same run. */
+import { benchLockHandoff } from './lock-handoff';
+
+async function main(): Promise<void> {
+	console.log(`widip bench — node ${process.version}, ${new Date().toISOString()}`);
+	await benchLockHandoff();
+}
+
+main().catch((error) => {
+	console.error(error);
+	process.exit(1);
+});
