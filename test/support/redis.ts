@@ -45,8 +45,8 @@ export interface SpawnedRedis {
 }
 
 /** A real, private redis-server (e.g. one that requires a password) on a free loopback port. */
-export async function spawnRedis(args: string[] = []): Promise<SpawnedRedis> {
-	const port = await freePort();
+export async function spawnRedis(args: string[] = [], fixedPort?: number): Promise<SpawnedRedis> {
+	const port = fixedPort ?? (await freePort());
 	const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...args], {
 		stdio: 'ignore',
 	});
