@@ -19,6 +19,14 @@ export default [
 		rules: {
 			// Tests, benchmarks and the runtime's CLI print to the terminal by design.
 			'no-console': 'off',
+			// These guard code that n8n loads into its process. Tests, benchmarks and the runtime are
+			// never loaded by n8n: they start real servers (redis-server, n8n) and use fixed test
+			// passwords on purpose.
+			'@n8n/community-nodes/no-dangerous-functions': 'off',
+			'@n8n/community-nodes/no-hardcoded-secrets': 'off',
+			// tsc (npm run typecheck) already resolves every import, including package `exports`
+			// wildcards such as @modelcontextprotocol/sdk/types.js that this resolver misses.
+			'import-x/no-unresolved': 'off',
 		},
 	},
 ];
