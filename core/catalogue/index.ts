@@ -1,9 +1,21 @@
+import { glpiOperations } from '../glpi/operations';
+import { mailOperations } from '../mail/operations';
+import { mySecretOperations } from '../mysecret/operations';
+import { observiumOperations } from '../observium/operations';
+import { phibeeOperations } from '../phibee/operations';
 import { redisOperations } from '../redis/operations';
 import type { AnyOperation } from './operation';
 import { OperationRegistry } from './registry';
 
 /** Every operation of the product, one service after another. Add a service's list here. */
-export const OPERATIONS: readonly AnyOperation[] = [...redisOperations];
+export const OPERATIONS: readonly AnyOperation[] = [
+	...glpiOperations,
+	...observiumOperations,
+	...phibeeOperations,
+	...mySecretOperations,
+	...mailOperations,
+	...redisOperations,
+];
 
 export const catalogue = new OperationRegistry(OPERATIONS);
 

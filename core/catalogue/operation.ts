@@ -44,5 +44,11 @@ export function mcpToolName(operationId: string): string {
 	return operationId.replace(/\./g, '_');
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a heterogeneous list of operations
-export type AnyOperation = Operation<ServiceName, z.ZodObject, any>;
+/**
+ * An operation of any service, as lists and registries hold them. Its handler is typed loosely
+ * because each service's handler takes its own client; the registry pairs them by `service`.
+ */
+export type AnyOperation = Omit<Operation, 'handler'> & {
+	// eslint-disable-next-line @typescript-eslint/no-explicit-any -- see above
+	handler: (input: any, client: any) => Promise<unknown>;
+};

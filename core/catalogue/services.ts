@@ -1,3 +1,8 @@
+import type { GlpiClient } from '../glpi/client';
+import type { MailClient } from '../mail/client';
+import type { MySecretClient } from '../mysecret/client';
+import type { ObserviumClient } from '../observium/client';
+import type { PhibeeClient } from '../phibee/client';
 import type { Coordination } from '../redis/coordination';
 
 /**
@@ -6,4 +11,9 @@ import type { Coordination } from '../redis/coordination';
  */
 export interface ServiceClients {
 	redis: Coordination;
+	glpi: GlpiClient;
+	observium: ObserviumClient;
+	phibee: PhibeeClient;
+	mysecret: MySecretClient;
+	mail: MailClient;
 }

@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
+import { freePort } from '../support/redis';
+
 const run = promisify(execFile);
 const ROOT = path.join(__dirname, '../..');
 
@@ -42,13 +44,15 @@ export class N8nHarness {
 	private constructor(
 		readonly n8nDir: string,
 		readonly userFolder: string,
+		/** n8n's task broker listens on 5679 by default: each harness gets its own port. */
+		private readonly brokerPort: number,
 	) {}
 
 	static async create(): Promise<N8nHarness> {
 		const n8nDir = ensureN8n();
 		const work = mkdtempSync(path.join(tmpdir(), 'widip-n8n-'));
 		const userFolder = path.join(work, 'user');
-		const harness = new N8nHarness(n8nDir, userFolder);
+		const harness = new N8nHarness(n8nDir, userFolder, await freePort());
 		await harness.installPackedPackage(work);
 		return harness;
 	}
@@ -104,6 +108,7 @@ export class N8nHarness {
 			N8N_PERSONALIZATION_ENABLED: 'false',
 			N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS: 'true',
 			N8N_SECURE_COOKIE: 'false',
+			N8N_RUNNERS_BROKER_PORT: String(this.brokerPort),
 			// `n8n execute --rawOutput` prints the run through the logger: info level is required.
 			N8N_LOG_LEVEL: 'info',
 		};

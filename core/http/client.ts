@@ -1,0 +1,188 @@
+import { WidipError, type WidipErrorKind } from '../errors';
+import { silentLogger, type Logger } from '../logger';
+
+export interface HttpServiceConfig {
+	/** e.g. `https://glpi.example.org/apirest.php`; request paths are appended to it. */
+	baseUrl: string;
+	/** Whole-call budget, retries included: a call fails within this, never later. */
+	timeoutMs: number;
+	/** Extra attempts for calls that are safe to repeat (reads, or writes with an idempotency key). */
+	retries: number;
+	/** First backoff step; doubles each retry, with full jitter, capped at 2 s. */
+	backoffMs?: number;
+}
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+export type QueryValue = string | number | boolean | undefined | null;
+
+export interface HttpRequest {
+	/** Catalogue id of the operation, named in every error (`glpi.create_ticket`). */
+	operation: string;
+	method: HttpMethod;
+	path: string;
+	query?: Record<string, QueryValue> | Array<[string, QueryValue]>;
+	headers?: Record<string, string>;
+	body?: unknown;
+	/**
+	 * Whether repeating the call is harmless. Reads are; a write is only when the caller made it
+	 * idempotent. A write without this is sent once: a lost answer is an error, never a resend.
+	 */
+	retry: boolean;
+	/** Statuses the caller handles itself instead of getting an error (e.g. GLPI's 401 re-login). */
+	acceptStatus?: number[];
+}
+
+export interface HttpResponse<T = unknown> {
+	status: number;
+	headers: Headers;
+	body: T;
+}
+
+/** Service-specific reading of an error body (GLPI's `["ERROR_X", "message"]`, …). */
+export type ErrorDetail = (status: number, body: unknown) => string | undefined;
+
+const CAP_MS = 2000;
+
+function statusKind(status: number): WidipErrorKind {
+	if (status === 401 || status === 403) return 'auth';
+	if (status === 404) return 'not_found';
+	if (status === 409) return 'conflict';
+	if (status === 429) return 'rate_limited';
+	if (status >= 500) return 'unavailable';
+	return 'bad_request';
+}
+
+function statusLabel(status: number): string {
+	if (status === 401 || status === 403) return 'authentication refused';
+	if (status === 404) return 'not found';
+	if (status === 429) return 'rate limited';
+	if (status >= 500) return 'server error';
+	return 'request refused';
+}
+
+function networkCode(error: unknown): string {
+	const cause = (error as { cause?: { code?: string; message?: string } })?.cause;
+	return cause?.code ?? cause?.message ?? (error as Error)?.message ?? 'network error';
+}
+
+/** Retry-After as seconds (delta form or HTTP date). */
+export function retryAfterSeconds(headers: Headers): number | undefined {
+	const value = headers.get('retry-after');
+	if (!value) return undefined;
+	const seconds = Number(value);
+	if (Number.isFinite(seconds)) return Math.max(0, seconds);
+	const date = Date.parse(value);
+	return Number.isFinite(date) ? Math.max(0, Math.ceil((date - Date.now()) / 1000)) : undefined;
+}
+
+/**
+ * A JSON-over-HTTP client with the behaviour every service client needs: one deadline for the
+ * whole call, clear errors naming the service and operation, jittered backoff for repeatable calls.
+ */
+export class HttpService {
+	constructor(
+		/** Human name used in messages: "GLPI", "Observium"… */
+		readonly serviceLabel: string,
+		/** Service key used in WidipError.service: "glpi", "observium"… */
+		readonly service: string,
+		readonly config: HttpServiceConfig,
+		private readonly logger: Logger = silentLogger,
+		private readonly errorDetail?: ErrorDetail,
+	) {}
+
+	async request<T = unknown>(request: HttpRequest): Promise<HttpResponse<T>> {
+		const deadline = Date.now() + this.config.timeoutMs;
+		const attempts = request.retry ? this.config.retries + 1 : 1;
+		let lastError: WidipError | undefined;
+		for (let attempt = 0; attempt < attempts; attempt++) {
+			if (attempt > 0) {
+				const waitMs = this.backoff(attempt, lastError);
+				if (waitMs === undefined || Date.now() + waitMs >= deadline) break;
+				await new Promise((resolve) => setTimeout(resolve, waitMs));
+			}
+			try {
+				return await this.once<T>(request, deadline);
+			} catch (error) {
+				lastError = error as WidipError;
+				if (!lastError.transient) throw lastError;
+			}
+		}
+		throw lastError!;
+	}
+
+	/** Full-jitter exponential backoff; a 429's Retry-After wins when it fits the deadline. */
+	private backoff(attempt: number, error?: WidipError): number | undefined {
+		if (error?.kind === 'rate_limited' && error.retryAfterSeconds !== undefined) {
+			return error.retryAfterSeconds * 1000;
+		}
+		const base = this.config.backoffMs ?? 200;
+		return Math.random() * Math.min(CAP_MS, base * 2 ** (attempt - 1));
+	}
+
+	private url(request: HttpRequest): string {
+		const url = new URL(this.config.baseUrl.replace(/\/+$/, '') + '/' + request.path.replace(/^\/+/, ''));
+		const entries = Array.isArray(request.query) ? request.query : Object.entries(request.query ?? {});
+		for (const [key, value] of entries) {
+			if (value !== undefined && value !== null) url.searchParams.append(key, String(value));
+		}
+		return url.toString();
+	}
+
+	private fail(kind: WidipErrorKind, operation: string, detail: string, retryAfter?: number): WidipError {
+		return new WidipError(kind, `${this.serviceLabel} (${operation}): ${detail}`, {
+			service: this.service,
+			operation,
+			retryAfterSeconds: retryAfter,
+		});
+	}
+
+	private async once<T>(request: HttpRequest, deadline: number): Promise<HttpResponse<T>> {
+		const remaining = deadline - Date.now();
+		if (remaining <= 0) throw this.fail('timeout', request.operation, `no answer within ${this.config.timeoutMs} ms`);
+		const started = Date.now();
+		const headers: Record<string, string> = { Accept: 'application/json', ...request.headers };
+		let body: string | undefined;
+		if (request.body !== undefined) {
+			headers['Content-Type'] = 'application/json';
+			body = JSON.stringify(request.body);
+		} else if (request.method === 'GET') {
+			// GLPI asks for a Content-Type on every call, and an empty body on GET.
+			headers['Content-Type'] ??= 'application/json';
+		}
+		let response: Response;
+		let text: string;
+		try {
+			response = await fetch(this.url(request), {
+				method: request.method,
+				headers,
+				body,
+				signal: AbortSignal.timeout(remaining),
+			});
+			text = await response.text();
+		} catch (error) {
+			const name = (error as Error)?.name;
+			this.logger.debug(`${this.serviceLabel} ${request.method} ${request.path} failed after ${Date.now() - started} ms`);
+			if (name === 'TimeoutError' || name === 'AbortError') {
+				throw this.fail('timeout', request.operation, `no answer within ${this.config.timeoutMs} ms`);
+			}
+			throw this.fail('unavailable', request.operation, `${new URL(this.config.baseUrl).origin} is unreachable (${networkCode(error)})`);
+		}
+		this.logger.debug(`${this.serviceLabel} ${request.method} ${request.path} → ${response.status} in ${Date.now() - started} ms`);
+		let parsed: unknown = text;
+		if (text && (response.headers.get('content-type') ?? '').includes('json')) {
+			try {
+				parsed = JSON.parse(text);
+			} catch {
+				throw this.fail('unavailable', request.operation, `invalid JSON in the answer (HTTP ${response.status})`);
+			}
+		}
+		if (response.ok || request.acceptStatus?.includes(response.status)) {
+			return { status: response.status, headers: response.headers, body: parsed as T };
+		}
+		const detail = this.errorDetail?.(response.status, parsed);
+		const retryAfter = response.status === 429 || response.status === 503 ? retryAfterSeconds(response.headers) : undefined;
+		const parts = [`${statusLabel(response.status)} (HTTP ${response.status}${detail ? ` ${detail}` : ''})`];
+		if (retryAfter !== undefined) parts.push(`retry after ${retryAfter} s`);
+		throw this.fail(statusKind(response.status), request.operation, parts.join(', '), retryAfter);
+	}
+}
