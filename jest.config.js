@@ -2,6 +2,7 @@
 const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.test.json' }] };
 
 module.exports = {
+	globalSetup: '<rootDir>/test/support/require-node24.js',
 	projects: [
 		{
 			displayName: 'unit',
