@@ -8,7 +8,8 @@ module.exports = {
 			displayName: 'unit',
 			testEnvironment: 'node',
 			transform,
-			testMatch: ['<rootDir>/test/{unit,redis,nodes}/**/*.test.ts'],
+			testMatch: ['<rootDir>/test/**/*.test.ts'],
+			testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/e2e/'],
 		},
 		{
 			displayName: 'e2e',

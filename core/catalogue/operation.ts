@@ -24,6 +24,8 @@ export interface Operation<
 	service: S;
 	/** Short label for people: the n8n operation name. */
 	displayName: string;
+	/** What the operation acts on (n8n's resource / operation style), e.g. `ticket`, `client`. */
+	resource?: string;
 	/** Written for both technicians and LLMs: what it does, when to use it, what it returns. */
 	description: string;
 	level: SafeguardLevel;

@@ -1,4 +1,306 @@
-/** Placeholder: replaced by the real glpi client. */
+import { WidipError } from '../errors';
+import type { Logger } from '../logger';
+import { glpiConfigSchema, type GlpiConfig, type GlpiConfigInput } from './config';
+import { statusLabel, TICKET_FIELD, USER_FIELD } from './constants';
+import { GlpiSession } from './session';
+
+type Row = Record<string, unknown>;
+type QueryPairs = Array<[string, string | number]>;
+
+export interface GlpiPerson {
+	id: number;
+	login: string;
+	firstname: string;
+	lastname: string;
+	email: string;
+	phone: string;
+	mobile: string;
+	entity: string;
+}
+
+export interface TicketSummary {
+	id: number;
+	title: string;
+	content: string;
+	status: number;
+	statusLabel: string;
+	priority: number;
+	openedAt: string;
+	requester: string;
+	entity: string;
+}
+
+export interface NewTicket {
+	title: string;
+	content: string;
+	entityId?: number;
+	requesterId?: number;
+	type: number;
+	urgency: number;
+	impact: number;
+	priority?: number;
+	idempotencyKey?: string;
+}
+
+const text = (value: unknown) => (value === null || value === undefined ? '' : String(value));
+/** GLPI search results carry numbers as strings ("42"); dropdowns may be names or ids. */
+const int = (value: unknown) => {
+	const parsed = Number.parseInt(text(value), 10);
+	return Number.isFinite(parsed) ? parsed : 0;
+};
+/** Multi-valued search columns come back joined by GLPI's separator. */
+const first = (value: unknown) => text(value).split('$#$')[0];
+
+/** `Content-Range: 0-49/120` → the last row index and the total. */
+export function parseContentRange(header: string | null): { end: number; total: number } | undefined {
+	const match = header?.match(/^(\d+)-(\d+)\/(\d+)$/);
+	return match ? { end: Number(match[2]), total: Number(match[3]) } : undefined;
+}
+
+/** The text GLPI stores in a ticket so that a retried create can find its first attempt. */
+export function idempotencyMarker(key: string): string {
+	return `WIDIP-REF:${key}`;
+}
+
+/** `YYYY-MM-DD HH:MM:SS` in GLPI's time zone, the only date form its search accepts. */
+export function glpiDate(date: Date, timeZone: string): string {
+	const parts = Object.fromEntries(
+		new Intl.DateTimeFormat('en-GB', {
+			timeZone,
+			year: 'numeric',
+			month: '2-digit',
+			day: '2-digit',
+			hour: '2-digit',
+			minute: '2-digit',
+			second: '2-digit',
+			hourCycle: 'h23',
+		})
+			.formatToParts(date)
+			.map((part) => [part.type, part.value]),
+	);
+	return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}:${parts.second}`;
+}
+
+/**
+ * Typed GLPI client over the legacy REST API (`apirest.php`), which GLPI 9.5, 10 and 11 all serve.
+ * Reads page through Content-Range and retry; writes are sent once unless made idempotent.
+ */
 export class GlpiClient {
-	async close(): Promise<void> {}
+	readonly config: GlpiConfig;
+	private readonly session: GlpiSession;
+
+	constructor(config: GlpiConfigInput, logger?: Logger) {
+		this.config = glpiConfigSchema.parse(config);
+		this.session = new GlpiSession(this.config, logger);
+	}
+
+	/** Runs the search engine and follows 206 Partial Content pages until `limit` rows or the end. */
+	async search(itemtype: string, criteria: QueryPairs, display: number[], limit: number, operation: string, sort?: number) {
+		const rows: Row[] = [];
+		let start = 0;
+		let total = Number.POSITIVE_INFINITY;
+		const base: QueryPairs = [...criteria, ...display.map((field, i): [string, number] => [`forcedisplay[${i}]`, field])];
+		if (sort !== undefined) base.push(['sort', sort], ['order', 'ASC']);
+		while (rows.length < limit && start < total) {
+			const end = start + Math.min(this.config.pageSize, limit - rows.length) - 1;
+			const response = await this.session.call<{ totalcount?: number | string; data?: Row[] }>({
+				operation,
+				method: 'GET',
+				path: `search/${itemtype}`,
+				query: [...base, ['range', `${start}-${end}`]],
+				retry: true,
+			});
+			total = int(response.body?.totalcount);
+			const data = response.body?.data ?? [];
+			if (data.length === 0) break;
+			rows.push(...data);
+			start = (parseContentRange(response.headers.get('content-range'))?.end ?? start + data.length - 1) + 1;
+		}
+		return { rows: rows.slice(0, limit), total: Number.isFinite(total) ? total : rows.length };
+	}
+
+	async searchClients(by: 'name' | 'email' | 'phone', value: string, limit: number) {
+		const fields =
+			by === 'email' ? [USER_FIELD.email] : by === 'phone' ? [USER_FIELD.phone, USER_FIELD.phone2, USER_FIELD.mobile] : [USER_FIELD.login, USER_FIELD.realname, USER_FIELD.firstname];
+		// An e-mail is matched whole (^…$); names and phones as "contains".
+		const pattern = by === 'email' ? `^${value}$` : value;
+		const criteria: QueryPairs = fields.flatMap((field, i): QueryPairs => [
+			...(i > 0 ? ([[`criteria[${i}][link]`, 'OR']] as QueryPairs) : []),
+			[`criteria[${i}][field]`, field],
+			[`criteria[${i}][searchtype]`, 'contains'],
+			[`criteria[${i}][value]`, pattern],
+		]);
+		const display = [USER_FIELD.id, USER_FIELD.login, USER_FIELD.realname, USER_FIELD.firstname, USER_FIELD.email, USER_FIELD.phone, USER_FIELD.mobile, USER_FIELD.entity];
+		const { rows, total } = await this.search('User', criteria, display, limit, 'glpi.search_client');
+		const clients: GlpiPerson[] = rows.map((row) => ({
+			id: int(row[USER_FIELD.id]),
+			login: text(row[USER_FIELD.login]),
+			firstname: text(row[USER_FIELD.firstname]),
+			lastname: text(row[USER_FIELD.realname]),
+			email: first(row[USER_FIELD.email]),
+			phone: text(row[USER_FIELD.phone]),
+			mobile: text(row[USER_FIELD.mobile]),
+			entity: text(row[USER_FIELD.entity]),
+		}));
+		return { clients, total };
+	}
+
+	async searchNewTickets(sinceMinutes: number, limit: number) {
+		const since = glpiDate(new Date(Date.now() - sinceMinutes * 60_000), this.config.timeZone);
+		const criteria: QueryPairs = [
+			['criteria[0][field]', TICKET_FIELD.status],
+			['criteria[0][searchtype]', 'equals'],
+			['criteria[0][value]', 1],
+			['criteria[1][link]', 'AND'],
+			['criteria[1][field]', TICKET_FIELD.openedAt],
+			['criteria[1][searchtype]', 'morethan'],
+			['criteria[1][value]', since],
+		];
+		const display = [TICKET_FIELD.id, TICKET_FIELD.title, TICKET_FIELD.content, TICKET_FIELD.status, TICKET_FIELD.priority, TICKET_FIELD.openedAt, TICKET_FIELD.requester, TICKET_FIELD.entity];
+		const { rows, total } = await this.search('Ticket', criteria, display, limit, 'glpi.search_new_tickets', TICKET_FIELD.openedAt);
+		const tickets: TicketSummary[] = rows.map((row) => ({
+			id: int(row[TICKET_FIELD.id]),
+			title: text(row[TICKET_FIELD.title]),
+			content: text(row[TICKET_FIELD.content]),
+			status: int(row[TICKET_FIELD.status]),
+			statusLabel: statusLabel(int(row[TICKET_FIELD.status])),
+			priority: int(row[TICKET_FIELD.priority]),
+			openedAt: text(row[TICKET_FIELD.openedAt]),
+			requester: first(row[TICKET_FIELD.requester]),
+			entity: text(row[TICKET_FIELD.entity]),
+		}));
+		return { tickets, total, since };
+	}
+
+	private async findTicketByMarker(key: string): Promise<number | undefined> {
+		const { rows } = await this.search(
+			'Ticket',
+			[
+				['criteria[0][field]', TICKET_FIELD.content],
+				['criteria[0][searchtype]', 'contains'],
+				['criteria[0][value]', idempotencyMarker(key)],
+			],
+			[TICKET_FIELD.id],
+			1,
+			'glpi.create_ticket',
+		);
+		return rows.length > 0 ? int(rows[0][TICKET_FIELD.id]) : undefined;
+	}
+
+	/**
+	 * Creates a ticket. With an idempotency key, the key is stored in the ticket text; before
+	 * sending, and after a lost answer, GLPI is searched for it, so a retry never makes a second
+	 * ticket. Without a key the POST is sent exactly once.
+	 */
+	async createTicket(ticket: NewTicket): Promise<{ id: number; created: boolean }> {
+		const key = ticket.idempotencyKey;
+		if (key) {
+			const existing = await this.findTicketByMarker(key);
+			if (existing !== undefined) return { id: existing, created: false };
+		}
+		const input: Row = {
+			name: ticket.title,
+			content: key ? `${ticket.content}\n<p>${idempotencyMarker(key)}</p>` : ticket.content,
+			type: ticket.type,
+			urgency: ticket.urgency,
+			impact: ticket.impact,
+		};
+		if (ticket.entityId !== undefined) input.entities_id = ticket.entityId;
+		if (ticket.priority !== undefined) input.priority = ticket.priority;
+		if (ticket.requesterId !== undefined) input._users_id_requester = ticket.requesterId;
+		const send = () =>
+			this.session.call<{ id: number | string }>({ operation: 'glpi.create_ticket', method: 'POST', path: 'Ticket/', body: { input }, retry: false });
+		for (let attempt = 0; ; attempt++) {
+			try {
+				const response = await send();
+				return { id: int(response.body?.id), created: true };
+			} catch (error) {
+				if (!key || !(error instanceof WidipError) || !error.transient || attempt >= this.config.retries) throw error;
+				// The answer was lost, not necessarily the ticket: look before sending again.
+				const existing = await this.findTicketByMarker(key);
+				if (existing !== undefined) return { id: existing, created: true };
+			}
+		}
+	}
+
+	async getTicket(id: number) {
+		const operation = 'glpi.get_ticket';
+		const get = <T>(path: string, query?: Record<string, string | number>) =>
+			this.session.call<T>({ operation, method: 'GET', path, query, retry: true }).then((response) => response.body);
+		const [ticket, followups, solutions] = await Promise.all([
+			get<Row>(`Ticket/${id}`, { expand_dropdowns: 'true' }),
+			get<Row[]>(`Ticket/${id}/ITILFollowup`),
+			get<Row[]>(`Ticket/${id}/ITILSolution`),
+		]);
+		const solution = (Array.isArray(solutions) ? solutions : []).at(-1);
+		return {
+			id: int(ticket.id),
+			title: text(ticket.name),
+			content: text(ticket.content),
+			status: int(ticket.status),
+			statusLabel: statusLabel(int(ticket.status)),
+			priority: int(ticket.priority),
+			urgency: int(ticket.urgency),
+			impact: int(ticket.impact),
+			type: int(ticket.type),
+			entity: text(ticket.entities_id),
+			openedAt: text(ticket.date),
+			updatedAt: text(ticket.date_mod),
+			solvedAt: ticket.solvedate ? text(ticket.solvedate) : null,
+			closedAt: ticket.closedate ? text(ticket.closedate) : null,
+			followups: (Array.isArray(followups) ? followups : []).map((followup) => ({
+				id: int(followup.id),
+				content: text(followup.content),
+				isPrivate: int(followup.is_private) === 1,
+				date: text(followup.date),
+				authorId: int(followup.users_id),
+			})),
+			solution: solution ? { id: int(solution.id), content: text(solution.content), status: int(solution.status), date: text(solution.date_creation) } : null,
+		};
+	}
+
+	async addFollowup(ticketId: number, content: string, isPrivate: boolean): Promise<number> {
+		const response = await this.session.call<{ id: number | string }>({
+			operation: 'glpi.add_followup',
+			method: 'POST',
+			path: 'ITILFollowup/',
+			body: { input: { itemtype: 'Ticket', items_id: ticketId, content, is_private: isPrivate ? 1 : 0 } },
+			retry: false,
+		});
+		return int(response.body?.id);
+	}
+
+	/** Setting a status is idempotent (PUT), so it may be retried. */
+	async updateStatus(ticketId: number, status: number, operation = 'glpi.update_status'): Promise<void> {
+		await this.session.call({ operation, method: 'PUT', path: `Ticket/${ticketId}`, body: { input: { status } }, retry: true });
+	}
+
+	/**
+	 * Adds the solution (GLPI then marks the ticket solved, or closed at once when the entity
+	 * auto-closes) and closes it if it stayed solved.
+	 */
+	async closeTicket(ticketId: number, solution: string, solutionTypeId?: number) {
+		const operation = 'glpi.close_ticket';
+		const input: Row = { itemtype: 'Ticket', items_id: ticketId, content: solution };
+		if (solutionTypeId !== undefined) input.solutiontypes_id = solutionTypeId;
+		const added = await this.session.call<{ id: number | string }>({ operation, method: 'POST', path: 'ITILSolution/', body: { input }, retry: false });
+		const after = await this.session.call<Row>({ operation, method: 'GET', path: `Ticket/${ticketId}`, retry: true });
+		if (int(after.body.status) !== 6) await this.updateStatus(ticketId, 6, operation);
+		return { ticketId, solutionId: int(added.body?.id), status: 6 };
+	}
+
+	/** Never throws: the Health-Check flow needs "down, because …", not an exception. */
+	async ping(): Promise<{ healthy: boolean; latencyMs: number; message: string }> {
+		const started = Date.now();
+		try {
+			await this.session.call({ operation: 'glpi.health_ping', method: 'GET', path: 'getActiveProfile', retry: false });
+			return { healthy: true, latencyMs: Date.now() - started, message: 'GLPI answered' };
+		} catch (error) {
+			return { healthy: false, latencyMs: Date.now() - started, message: (error as Error).message };
+		}
+	}
+
+	async close(): Promise<void> {
+		await this.session.close();
+	}
 }

@@ -38,8 +38,12 @@ export interface HttpResponse<T = unknown> {
 	body: T;
 }
 
-/** Service-specific reading of an error body (GLPI's `["ERROR_X", "message"]`, …). */
-export type ErrorDetail = (status: number, body: unknown) => string | undefined;
+/**
+ * Service-specific reading of an error body (GLPI's `["ERROR_X", "message"]`, …): a detail for
+ * the message and, when the body says more than the status (a 400 that is really a login
+ * failure), the kind of error it is.
+ */
+export type ErrorDetail = (status: number, body: unknown) => { detail?: string; kind?: WidipErrorKind } | undefined;
 
 const CAP_MS = 2000;
 
@@ -179,10 +183,12 @@ export class HttpService {
 		if (response.ok || request.acceptStatus?.includes(response.status)) {
 			return { status: response.status, headers: response.headers, body: parsed as T };
 		}
-		const detail = this.errorDetail?.(response.status, parsed);
+		const { detail, kind } = this.errorDetail?.(response.status, parsed) ?? {};
 		const retryAfter = response.status === 429 || response.status === 503 ? retryAfterSeconds(response.headers) : undefined;
-		const parts = [`${statusLabel(response.status)} (HTTP ${response.status}${detail ? ` ${detail}` : ''})`];
+		const errorKind = kind ?? statusKind(response.status);
+		const label = kind === 'auth' ? 'authentication refused' : statusLabel(response.status);
+		const parts = [`${label} (HTTP ${response.status}${detail ? ` ${detail}` : ''})`];
 		if (retryAfter !== undefined) parts.push(`retry after ${retryAfter} s`);
-		throw this.fail(statusKind(response.status), request.operation, parts.join(', '), retryAfter);
+		throw this.fail(errorKind, request.operation, parts.join(', '), retryAfter);
 	}
 }

@@ -4,6 +4,7 @@ import { inputJsonSchema, type JsonSchemaObject } from '../../core/catalogue/jso
 import type { AnyOperation } from '../../core/catalogue/operation';
 
 export const OPERATION_FIELD = 'operation';
+export const RESOURCE_FIELD = 'resource';
 /** Optional inputs without a default live in this collection, as n8n nodes usually do. */
 export const ADDITIONAL_FIELDS = 'additionalFields';
 
@@ -50,8 +51,10 @@ function fieldFromSchema(name: string, schema: JsonSchemaObject, required: boole
 	};
 	const n8nDefault = schema.n8nDefault as NodeParameterValueType | undefined;
 	if (schema.enum) {
+		// `labels` (zod meta) names coded values, e.g. GLPI's 1 → "Incident".
+		const labels = (schema.labels ?? {}) as Record<string, string>;
 		const options: INodePropertyOptions[] = schema.enum.map((value) => ({
-			name: titleCase(String(value)),
+			name: labels[String(value)] ?? titleCase(String(value)),
 			value: value as string,
 		}));
 		return { ...base, type: 'options', options, default: (schema.default ?? options[0]?.value ?? '') as string };
@@ -88,28 +91,48 @@ function fieldFromSchema(name: string, schema: JsonSchemaObject, required: boole
 	}
 }
 
+function operationField(operations: readonly AnyOperation[], resource?: string): INodeProperties {
+	// The rule only sees literal defaults; this one is the first catalogue operation.
+	// eslint-disable-next-line n8n-nodes-base/node-param-default-missing
+	return {
+		displayName: 'Operation',
+		name: OPERATION_FIELD,
+		type: 'options',
+		noDataExpression: true,
+		...(resource ? { displayOptions: { show: { [RESOURCE_FIELD]: [resource] } } } : {}),
+		options: operations.map((operation) => ({
+			name: operation.displayName,
+			value: operation.id,
+			description: operation.description,
+			action: operation.displayName,
+		})),
+		default: operations[0].id,
+	};
+}
+
 /**
- * The node's whole parameter list, derived from the catalogue: an Operation dropdown, then each
- * operation's inputs shown only for that operation. Nothing here is written per field by hand.
+ * The node's whole parameter list, derived from the catalogue: a Resource dropdown when the
+ * operations name resources, an Operation dropdown, then each operation's inputs shown only for
+ * that operation. Nothing here is written per field by hand.
  */
 export function catalogueProperties(operations: readonly AnyOperation[]): INodeProperties[] {
-	const properties: INodeProperties[] = [
-		// The rule only sees literal defaults; this one is the first catalogue operation.
-		// eslint-disable-next-line n8n-nodes-base/node-param-default-missing
-		{
-			displayName: 'Operation',
-			name: OPERATION_FIELD,
+	const resources = [...new Set(operations.map((operation) => operation.resource).filter(Boolean))] as string[];
+	const properties: INodeProperties[] = [];
+	if (resources.length > 0) {
+		properties.push({
+			displayName: 'Resource',
+			name: RESOURCE_FIELD,
 			type: 'options',
 			noDataExpression: true,
-			options: operations.map((operation) => ({
-				name: operation.displayName,
-				value: operation.id,
-				description: operation.description,
-				action: operation.displayName,
-			})),
-			default: operations[0].id,
-		},
-	];
+			options: resources.map((resource) => ({ name: titleCase(resource), value: resource })),
+			default: resources[0],
+		});
+		for (const resource of resources) {
+			properties.push(operationField(operations.filter((operation) => operation.resource === resource), resource));
+		}
+	} else {
+		properties.push(operationField(operations));
+	}
 	for (const operation of operations) {
 		const schema = inputJsonSchema(operation.input);
 		const required = new Set(schema.required ?? []);
