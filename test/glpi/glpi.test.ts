@@ -127,7 +127,7 @@ describe('GLPI client against the GLPI simulator', () => {
 		// the simulator, like GLPI 10, escapes text for clients that do not opt out
 		const raw = await fetch(`${url}/Ticket/${created.id}`, {
 			headers: { 'App-Token': APP_TOKEN, 'Session-Token': sim.state.openSession(1) },
-		}).then((response) => response.json());
+		}).then((response) => response.json() as Promise<{ name: string }>);
 		expect(raw.name).toBe('Imprimante &#34;RDC&#34; &#60;HS&#62; &#38; câble débranché');
 	});
 
