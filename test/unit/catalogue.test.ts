@@ -8,11 +8,22 @@ import { catalogue, OPERATIONS } from '../../core/catalogue';
 import { inputJsonSchema } from '../../core/catalogue/json-schema';
 import { toMcpTool } from '../../core/catalogue/mcp';
 import { ValidationError } from '../../core/errors';
-import { LlmMutex } from '../../nodes/LlmMutex/LlmMutex.node';
-import { RedisHelper } from '../../nodes/RedisHelper/RedisHelper.node';
+import packageJson from '../../package.json';
 import { renderReadme } from '../../scripts/generate-docs';
 
-const NODES: INodeTypeDescription[] = [new RedisHelper().description, new LlmMutex().description];
+/** Every node the package declares to n8n, loaded from its TypeScript source. */
+const NODES: INodeTypeDescription[] = packageJson.n8n.nodes.map((distPath) => {
+	const source = path.join(__dirname, '../..', distPath.replace(/^dist\//, '').replace(/\.js$/, '.ts'));
+	// eslint-disable-next-line @typescript-eslint/no-require-imports -- the list is only known from package.json
+	const module = require(source) as Record<string, new () => { description: INodeTypeDescription }>;
+	return new (Object.values(module)[0])().description;
+});
+
+function operationOptions(description: INodeTypeDescription) {
+	return description.properties
+		.filter((property) => property.name === 'operation')
+		.flatMap((property) => property.options as Array<{ value: string; name: string; description: string }>);
+}
 
 function fieldsFor(description: INodeTypeDescription, operationId: string): INodeProperties[] {
 	const shown = description.properties.filter((property) =>
@@ -69,16 +80,20 @@ describe('faces derived from the catalogue agree with it', () => {
 	});
 
 	it('every catalogue operation appears in exactly one node', () => {
-		const listed = NODES.flatMap((node) =>
-			(node.properties.find((p) => p.name === 'operation')!.options as Array<{ value: string }>).map((o) => o.value),
-		);
+		const listed = NODES.flatMap((node) => operationOptions(node).map((option) => option.value));
 		expect([...listed].sort()).toEqual(OPERATIONS.map((operation) => operation.id).sort());
 	});
 
 	it.each(NODES.map((node) => [node.name, node] as const))('node %s shows exactly the catalogue inputs', (_name, node) => {
 		expect(node.usableAsTool).toBe(true);
-		const operationField = node.properties.find((p) => p.name === 'operation')!;
-		for (const option of operationField.options as Array<{ value: string; name: string; description: string }>) {
+		// resource / operation style: each resource offers exactly the operations that name it
+		const resource = node.properties.find((p) => p.name === 'resource');
+		for (const field of node.properties.filter((p) => p.name === 'operation' && p.displayOptions)) {
+			const [shownFor] = field.displayOptions!.show!.resource as string[];
+			expect(resource?.options?.map((o) => (o as { value: string }).value)).toContain(shownFor);
+			for (const option of field.options as Array<{ value: string }>) expect(catalogue.get(option.value).resource).toBe(shownFor);
+		}
+		for (const option of operationOptions(node)) {
 			const operation = catalogue.get(option.value);
 			expect(option.name).toBe(operation.displayName);
 			expect(option.description).toBe(operation.description);
