@@ -119,6 +119,8 @@ export function catalogueProperties(operations: readonly AnyOperation[]): INodeP
 	const resources = [...new Set(operations.map((operation) => operation.resource).filter(Boolean))] as string[];
 	const properties: INodeProperties[] = [];
 	if (resources.length > 0) {
+		// The rule only sees literal defaults; this one is the first resource.
+		// eslint-disable-next-line n8n-nodes-base/node-param-default-missing
 		properties.push({
 			displayName: 'Resource',
 			name: RESOURCE_FIELD,

@@ -229,7 +229,6 @@ export class GlpiSimulator extends SimulatorServer {
 		const params = new URLSearchParams(request.url.split('?')[1] ?? '');
 		const criteria = parseCriteria(params);
 		const itemtype = request.params.itemtype;
-		let ids: number[];
 		let options: Record<number, (item: never, state: GlpiState) => string>;
 		let items: Map<number, unknown>;
 		if (itemtype === 'User') {
@@ -241,7 +240,7 @@ export class GlpiSimulator extends SimulatorServer {
 		} else {
 			return glpiError(reply, 400, 'ERROR_ITEMTYPE_NOT_FOUND_NOR_COMMONDBTM', 'itemtype not found or not an instance of CommonDBTM');
 		}
-		ids = [...items.keys()].filter((id) => evaluate(items.get(id) as never, criteria, options, this.state));
+		const ids = [...items.keys()].filter((id) => evaluate(items.get(id) as never, criteria, options, this.state));
 		const sort = Number(params.get('sort') ?? 1);
 		const descending = params.get('order') === 'DESC';
 		const sortValue = (id: number) => options[sort]?.(items.get(id) as never, this.state) ?? '';
