@@ -1,0 +1,41 @@
+import type {
+	IExecuteFunctions,
+	INodeExecutionData,
+	INodeType,
+	INodeTypeDescription,
+} from 'n8n-workflow';
+import { NodeConnectionTypes } from 'n8n-workflow';
+
+import { catalogue } from '../../core/catalogue';
+import { catalogueProperties } from '../shared/catalogue-properties';
+import { executeCatalogueOperation } from '../shared/execute-operation';
+import { MYSECRET_CREDENTIAL, openMySecretClients } from './connection';
+
+const OPERATIONS = catalogue.list({ service: 'mysecret' });
+
+/** One-time secret links: the only way a password should reach a person. */
+export class MySecret implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'WIDIP MySecret',
+		name: 'mySecret',
+		icon: { light: 'file:../../icons/mysecret.svg', dark: 'file:../../icons/mysecret.dark.svg' },
+		group: ['transform'],
+		version: 1,
+		subtitle: '={{ $parameter["operation"].split(".")[1] }}',
+		description:
+			'Share a password or other secret as a one-time link that expires after N days or N views',
+		defaults: { name: 'MySecret' },
+		inputs: [NodeConnectionTypes.Main],
+		outputs: [NodeConnectionTypes.Main],
+		usableAsTool: true,
+		credentials: [{ name: MYSECRET_CREDENTIAL, required: true }],
+		properties: catalogueProperties(OPERATIONS),
+	};
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		return await executeCatalogueOperation(this, {
+			outputs: 1,
+			openClients: () => openMySecretClients(this),
+		});
+	}
+}
