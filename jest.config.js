@@ -1,5 +1,7 @@
 /** Two projects: `unit` (real Redis, no n8n) and `e2e` (a real n8n 2.41.1 loading our packed package). */
 const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.test.json' }] };
+// dist/ holds a copy of package.json (tsc includes it): keep jest from seeing two packages.
+const modulePathIgnorePatterns = ['<rootDir>/dist/'];
 
 module.exports = {
 	globalSetup: '<rootDir>/test/support/require-node24.js',
@@ -8,6 +10,7 @@ module.exports = {
 			displayName: 'unit',
 			testEnvironment: 'node',
 			transform,
+			modulePathIgnorePatterns,
 			testMatch: ['<rootDir>/test/**/*.test.ts'],
 			testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/e2e/'],
 		},
@@ -15,6 +18,7 @@ module.exports = {
 			displayName: 'e2e',
 			testEnvironment: 'node',
 			transform,
+			modulePathIgnorePatterns,
 			testMatch: ['<rootDir>/test/e2e/**/*.test.ts'],
 		},
 	],

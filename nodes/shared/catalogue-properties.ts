@@ -15,6 +15,8 @@ export interface FieldPlan {
 	additional: string[];
 	/** Fields edited as JSON text and parsed before validation. */
 	json: Set<string>;
+	/** Text fields: an expression that yields a number (`{{ $json.deviceId }}`) still means text. */
+	text: Set<string>;
 }
 
 function titleCase(name: string): string {
@@ -32,11 +34,12 @@ function isJsonField(schema: JsonSchemaObject): boolean {
 export function planFields(operation: AnyOperation): FieldPlan {
 	const schema = inputJsonSchema(operation.input);
 	const required = new Set(schema.required ?? []);
-	const plan: FieldPlan = { topLevel: [], additional: [], json: new Set() };
+	const plan: FieldPlan = { topLevel: [], additional: [], json: new Set(), text: new Set() };
 	for (const [name, property] of Object.entries(schema.properties ?? {})) {
 		if (required.has(name) || property.default !== undefined) plan.topLevel.push(name);
 		else plan.additional.push(name);
 		if (isJsonField(property)) plan.json.add(name);
+		if (property.type === 'string' && !property.enum) plan.text.add(name);
 	}
 	return plan;
 }

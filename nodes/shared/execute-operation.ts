@@ -36,6 +36,9 @@ function readArguments(context: IExecuteFunctions, operation: AnyOperation, item
 	if (plan.additional.length > 0) {
 		Object.assign(args, context.getNodeParameter(ADDITIONAL_FIELDS, itemIndex, {}) as IDataObject);
 	}
+	for (const name of plan.text) {
+		if (typeof args[name] === 'number' || typeof args[name] === 'boolean') args[name] = String(args[name]);
+	}
 	for (const name of plan.json) {
 		const value = args[name];
 		if (typeof value !== 'string') continue;

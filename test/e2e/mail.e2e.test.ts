@@ -1,6 +1,4 @@
-import path from 'node:path';
-
-import { SINK_USER, SmtpSink } from '../mail/smtp-sink';
+import { SINK_USER, SmtpSink } from '../../runtime/simulators/smtp-sink';
 import { loadWorkflow, N8nHarness, outputItems } from './harness';
 
 /**
@@ -10,8 +8,6 @@ import { loadWorkflow, N8nHarness, outputItems } from './harness';
 describe('WIDIP Mail in real n8n', () => {
 	const password = 'E2e-Smtp-Relay-Secret-9';
 	const wrongPassword = 'E2e-Wrong-Smtp-Secret-3';
-	// Until the build copies core/mail/templates into dist, the credential points at the sources.
-	const templatesDir = path.join(__dirname, '../../core/mail/templates');
 	let harness: N8nHarness;
 	let sink: SmtpSink;
 
@@ -35,7 +31,7 @@ describe('WIDIP Mail in real n8n', () => {
 					managers: ['direction@widip.fr', 'tech.nord@widip.fr'],
 					admins: ['admin.sys@widip.fr', 'Astreinte@widip.fr'],
 				}),
-				templatesDir,
+				// no templates folder: the built-in templates must load from the installed package
 				timeoutMs: 3000,
 				...data,
 			},

@@ -4,7 +4,7 @@ import { silentLogger } from '../../core/logger';
 import { Mail } from '../../nodes/Mail/Mail.node';
 import { freePort } from '../support/redis';
 import { FROM, SMTP_PASSWORD } from './support';
-import { SINK_USER, SmtpSink } from './smtp-sink';
+import { SINK_USER, SmtpSink } from '../../runtime/simulators/smtp-sink';
 
 /** A minimal stand-in for n8n's execution context; the e2e suite runs the node inside n8n itself. */
 function context(params: IDataObject[], credentials: ICredentialDataDecryptedObject, continueOnFail = false): IExecuteFunctions {
