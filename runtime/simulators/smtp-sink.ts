@@ -27,7 +27,7 @@ export class SmtpSink {
 		readonly refusedRecipients: Set<string>,
 	) {}
 
-	static async start(password: string): Promise<SmtpSink> {
+	static async start(password: string, port = 0): Promise<SmtpSink> {
 		const pending: Array<Promise<ReceivedMail>> = [];
 		const refusedRecipients = new Set<string>();
 		const server = new SMTPServer({
@@ -69,7 +69,10 @@ export class SmtpSink {
 				});
 			},
 		});
-		await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+		await new Promise<void>((resolve, reject) => {
+			server.once('error', reject);
+			server.listen(port, '127.0.0.1', resolve);
+		});
 		return new SmtpSink(server, (server.server.address() as AddressInfo).port, pending, refusedRecipients);
 	}
 
