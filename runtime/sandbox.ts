@@ -63,7 +63,8 @@ async function main(): Promise<void> {
 	const redis = await ensureRedis();
 	const sims = await startSimulators(sandboxPorts());
 	const clients: Partial<ServiceClients> = {
-		redis: await Coordination.connect({ host: HOST, port: redis.port, keyPrefix: 'widip-sandbox:' }),
+		// a prefix of its own per run: nothing left by an earlier run can leak into this one
+		redis: await Coordination.connect({ host: HOST, port: redis.port, keyPrefix: `widip-sandbox:${process.pid}:` }),
 		glpi: new GlpiClient({ url: sims.urls.glpi, userToken: SANDBOX_SECRETS.glpiUserToken, timeZone: 'UTC' }),
 		observium: new ObserviumClient({ baseUrl: sims.urls.observium, username: SANDBOX_SECRETS.observiumUsername, password: SANDBOX_SECRETS.observiumPassword }),
 		phibee: new PhibeeClient({ baseUrl: sims.urls.phibee, apiKey: SANDBOX_SECRETS.phibeeApiKey }),
@@ -146,7 +147,7 @@ async function main(): Promise<void> {
 		});
 	} finally {
 		const redisClient = clients.redis as Coordination;
-		const keys = await redisClient.redis.keys('widip-sandbox:*').catch(() => []);
+		const keys = await redisClient.redis.keys(`${redisClient.config.keyPrefix}*`).catch(() => []);
 		if (keys.length) await redisClient.redis.del(...keys);
 		await shutdown();
 	}
