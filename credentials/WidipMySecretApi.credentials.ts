@@ -16,7 +16,7 @@ export class WidipMySecretApi implements ICredentialType {
 
 	icon: Icon = { light: 'file:../icons/mysecret.svg', dark: 'file:../icons/mysecret.dark.svg' };
 
-	documentationUrl = 'https://github.com/widip/n8n-nodes-widip#mysecret-credential';
+	documentationUrl = 'https://github.com/widip/n8n-nodes-widip#mysecret';
 
 	properties: INodeProperties[] = [
 		{

@@ -12,7 +12,7 @@ export class WidipObserviumApi implements ICredentialType {
 
 	icon: Icon = { light: 'file:../icons/observium.svg', dark: 'file:../icons/observium.dark.svg' };
 
-	documentationUrl = 'https://github.com/widip/n8n-nodes-widip#observium-credential';
+	documentationUrl = 'https://github.com/widip/n8n-nodes-widip#observium';
 
 	properties: INodeProperties[] = [
 		{

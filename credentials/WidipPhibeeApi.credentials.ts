@@ -16,7 +16,7 @@ export class WidipPhibeeApi implements ICredentialType {
 
 	icon: Icon = { light: 'file:../icons/phibee.svg', dark: 'file:../icons/phibee.dark.svg' };
 
-	documentationUrl = 'https://github.com/widip/n8n-nodes-widip#phibee-credential';
+	documentationUrl = 'https://github.com/widip/n8n-nodes-widip#phibee';
 
 	properties: INodeProperties[] = [
 		{

@@ -11,7 +11,7 @@ export class WidipSmtpApi implements ICredentialType {
 
 	icon: Icon = { light: 'file:../icons/mail.svg', dark: 'file:../icons/mail.dark.svg' };
 
-	documentationUrl = 'https://github.com/widip/n8n-nodes-widip#smtp-credential';
+	documentationUrl = 'https://github.com/widip/n8n-nodes-widip#mail';
 
 	properties: INodeProperties[] = [
 		{ displayName: 'Host', name: 'host', type: 'string', default: '', placeholder: 'smtp.widip.fr', required: true },
