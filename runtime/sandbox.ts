@@ -53,8 +53,8 @@ function sandboxPorts(): SandboxPorts {
 	return { glpi: base + 1, observium: base + 2, phibee: base + 3, mysecret: base + 4, smtp: base + 5 };
 }
 
-async function step(label: string, id: string, args: unknown, clients: Partial<ServiceClients>): Promise<Record<string, any>> {
-	const output = (await catalogue.run(id, args, clients)) as Record<string, any>;
+async function step(label: string, id: string, args: unknown, clients: Partial<ServiceClients>): Promise<Record<string, unknown>> {
+	const output = (await catalogue.run(id, args, clients)) as Record<string, unknown>;
 	console.log(`  ✓ ${label.padEnd(34)} ${id}`);
 	return output;
 }
@@ -110,7 +110,7 @@ async function main(): Promise<void> {
 			title: `EHPAD Bellevue : ${alert.title ?? 'routeur injoignable'}`,
 			content: `<p>${diagnosis.diagnosis}</p><p>Recommandation : ${diagnosis.recommendation}</p>`,
 			entityId: 1,
-			requesterId: contact.clients[0]?.id,
+			requesterId: (contact.clients as Array<{ id: number }>)[0]?.id,
 			urgency: 4,
 			impact: 4,
 			idempotencyKey: `observium-9827-${now}`,
@@ -130,7 +130,7 @@ async function main(): Promise<void> {
 		await Promise.all(
 			agents.map(async (agent, index) => {
 				await new Promise((r) => setTimeout(r, index * 5));
-				const grant = await catalogue.run('redis.mutex_acquire', { lockName: 'gpu', ttlSeconds: 30, waitTimeoutSeconds: 10 }, clients) as Record<string, any>;
+				const grant = await catalogue.run('redis.mutex_acquire', { lockName: 'gpu', ttlSeconds: 30, waitTimeoutSeconds: 10 }, clients) as Record<string, unknown>;
 				console.log(`  ${agent.padEnd(9)} holds the GPU (fencing #${grant.fencingToken}, waited ${grant.waitedMs} ms)`);
 				await new Promise((r) => setTimeout(r, 40));
 				await catalogue.run('redis.mutex_release', { lockName: 'gpu', token: grant.token }, clients);
