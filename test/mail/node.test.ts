@@ -1,23 +1,13 @@
-import type { ICredentialDataDecryptedObject, ICredentialTestFunctions, IDataObject, IExecuteFunctions } from 'n8n-workflow';
+import type { ICredentialDataDecryptedObject, ICredentialTestFunctions } from 'n8n-workflow';
 
-import { silentLogger } from '../../core/logger';
 import { Mail } from '../../nodes/Mail/Mail.node';
+import { fakeExecuteContext } from '../support/n8n-context';
 import { freePort } from '../support/redis';
 import { FROM, SMTP_PASSWORD } from './support';
 import { SINK_USER, SmtpSink } from '../../runtime/simulators/smtp-sink';
 
-/** A minimal stand-in for n8n's execution context; the e2e suite runs the node inside n8n itself. */
-function context(params: IDataObject[], credentials: ICredentialDataDecryptedObject, continueOnFail = false): IExecuteFunctions {
-	const node = { id: 'n1', name: 'Mail', type: 'n8n-nodes-widip.mail', typeVersion: 1, position: [0, 0], parameters: {} };
-	return {
-		getInputData: () => params.map(() => ({ json: {} })),
-		getNodeParameter: (name: string, itemIndex: number, fallback?: unknown) => params[itemIndex][name] ?? fallback,
-		getNode: () => node,
-		getCredentials: async () => credentials,
-		continueOnFail: () => continueOnFail,
-		logger: silentLogger,
-	} as unknown as IExecuteFunctions;
-}
+/** The node as the fake execution context presents it. */
+const MAIL_NODE = { type: 'n8n-nodes-widip.mail', name: 'Mail' };
 
 describe('WIDIP Mail node', () => {
 	let sink: SmtpSink;
@@ -74,8 +64,9 @@ describe('WIDIP Mail node', () => {
 
 	it('reads fields, additional fields and JSON variables, and pairs each output with its item', async () => {
 		const [items] = await new Mail().execute.call(
-			context(
-				[
+			fakeExecuteContext({
+				...MAIL_NODE,
+				params: [
 					{
 						operation: 'mail.send_mail',
 						to: 'accueil@ehpad-les-pins.fr',
@@ -94,7 +85,7 @@ describe('WIDIP Mail node', () => {
 					{ operation: 'mail.send_bulk_notification', group: 'team', subject: 'Info', body: 'Texte', priority: 'low' },
 				],
 				credentials,
-			),
+			}),
 		);
 		expect(items.map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }]);
 		expect(items[0].json).toMatchObject({ accepted: ['accueil@ehpad-les-pins.fr', 'tech@widip.fr'] });
@@ -106,11 +97,12 @@ describe('WIDIP Mail node', () => {
 	it('with continueOnFail, an unreachable server becomes an error item per input', async () => {
 		const port = await freePort();
 		const [items] = await new Mail().execute.call(
-			context(
-				[{ operation: 'mail.send_mail', to: 'tech@widip.fr', subject: 'S', body: 'B', priority: 'normal' }],
-				{ ...credentials, port, timeoutMs: 1000 },
-				true,
-			),
+			fakeExecuteContext({
+				...MAIL_NODE,
+				params: [{ operation: 'mail.send_mail', to: 'tech@widip.fr', subject: 'S', body: 'B', priority: 'normal' }],
+				credentials: { ...credentials, port, timeoutMs: 1000 },
+				continueOnFail: true,
+			}),
 		);
 		expect(items).toEqual([
 			{

@@ -1,43 +1,15 @@
-import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
+import type { IDataObject } from 'n8n-workflow';
 
 import { catalogue } from '../../core/catalogue';
 import { WidipMySecretApi } from '../../credentials/WidipMySecretApi.credentials';
 import { MySecret } from '../../nodes/MySecret/MySecret.node';
 import { createMySecretSimulator, type MySecretSimulator } from '../../runtime/simulators/mysecret';
+import { fakeExecuteContext } from '../support/n8n-context';
 
 const API_KEY = 'mysecret-node-key-8d21';
 const PAYLOAD = 'Node-Pw-Glycines-4%Tr';
-
-/** The slice of n8n's execution context the node uses; the e2e suite runs it in n8n itself. */
-function context(
-	params: IDataObject[],
-	credentials: IDataObject,
-	continueOnFail = false,
-): IExecuteFunctions {
-	const node = {
-		id: 'n1',
-		name: 'MySecret',
-		type: 'n8n-nodes-widip.mySecret',
-		typeVersion: 1,
-		position: [0, 0],
-		parameters: {},
-	};
-	const silent = {
-		debug: () => undefined,
-		info: () => undefined,
-		warn: () => undefined,
-		error: () => undefined,
-	};
-	return {
-		getInputData: () => params.map(() => ({ json: {} })),
-		getNodeParameter: (name: string, itemIndex: number, fallback?: unknown) =>
-			params[itemIndex][name] ?? fallback,
-		getNode: () => node,
-		getCredentials: async () => credentials,
-		continueOnFail: () => continueOnFail,
-		logger: silent,
-	} as unknown as IExecuteFunctions;
-}
+/** The node as the fake execution context presents it. */
+const MYSECRET_NODE = { type: 'n8n-nodes-widip.mySecret', name: 'MySecret' };
 
 describe('MySecret node', () => {
 	let simulator: MySecretSimulator;
@@ -86,8 +58,9 @@ describe('MySecret node', () => {
 
 	it('outputs the link only; the link reveals the secret', async () => {
 		const [items] = await new MySecret().execute.call(
-			context(
-				[
+			fakeExecuteContext({
+				...MYSECRET_NODE,
+				params: [
 					{
 						operation: 'mysecret.create_secret',
 						payload: PAYLOAD,
@@ -96,7 +69,7 @@ describe('MySecret node', () => {
 					},
 				],
 				credentials,
-			),
+			}),
 		);
 		expect(items).toHaveLength(1);
 		expect(Object.keys(items[0].json).sort()).toEqual(['expiresAt', 'url', 'viewsLeft']);
@@ -109,8 +82,9 @@ describe('MySecret node', () => {
 
 	it('continueOnFail: a wrong key becomes an error item without the key or the secret', async () => {
 		const [items] = await new MySecret().execute.call(
-			context(
-				[
+			fakeExecuteContext({
+				...MYSECRET_NODE,
+				params: [
 					{
 						operation: 'mysecret.create_secret',
 						payload: PAYLOAD,
@@ -118,9 +92,9 @@ describe('MySecret node', () => {
 						expireAfterViews: 5,
 					},
 				],
-				{ ...credentials, apiKey: 'wrong-key-abc' },
-				true,
-			),
+				credentials: { ...credentials, apiKey: 'wrong-key-abc' },
+				continueOnFail: true,
+			}),
 		);
 		expect(items).toEqual([
 			{

@@ -1,29 +1,10 @@
-import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+import type { INodeExecutionData } from 'n8n-workflow';
 
 import { Coordination } from '../../core/redis/coordination';
 import { LlmMutex } from '../../nodes/LlmMutex/LlmMutex.node';
 import { RedisHelper } from '../../nodes/RedisHelper/RedisHelper.node';
+import { fakeExecuteContext } from '../support/n8n-context';
 import { dropPrefix, freePort, REDIS_HOST, REDIS_PORT, testPrefix } from '../support/redis';
-
-/**
- * A minimal stand-in for n8n's execution context: parameters per item, credentials,
- * continueOnFail. The real-n8n e2e suite runs the same nodes inside n8n itself.
- */
-function context(options: {
-	type: string;
-	params: IDataObject[];
-	credentials: IDataObject;
-	continueOnFail?: boolean;
-}): IExecuteFunctions {
-	const node = { id: 'n1', name: 'Node', type: options.type, typeVersion: 1, position: [0, 0], parameters: {} };
-	return {
-		getInputData: () => options.params.map(() => ({ json: {} })),
-		getNodeParameter: (name: string, itemIndex: number, fallback?: unknown) => options.params[itemIndex][name] ?? fallback,
-		getNode: () => node,
-		getCredentials: async () => options.credentials,
-		continueOnFail: () => options.continueOnFail ?? false,
-	} as unknown as IExecuteFunctions;
-}
 
 describe('Redis Helper and LLM Mutex nodes (real Redis)', () => {
 	const prefix = testPrefix('nodes');
@@ -40,7 +21,7 @@ describe('Redis Helper and LLM Mutex nodes (real Redis)', () => {
 
 	it('runs one operation per item and pairs every output with its input', async () => {
 		const result = await new RedisHelper().execute.call(
-			context({
+			fakeExecuteContext({
 				type: 'n8n-nodes-widip.redisHelper',
 				credentials,
 				params: [
@@ -64,7 +45,7 @@ describe('Redis Helper and LLM Mutex nodes (real Redis)', () => {
 		const held = await probe.locks.acquire('gpu', { ttlMs: 10_000, waitTimeoutMs: 0 });
 		const mutex = new LlmMutex();
 		const [done, timedOut] = await mutex.execute.call(
-			context({
+			fakeExecuteContext({
 				type: 'n8n-nodes-widip.llmMutex',
 				credentials,
 				params: [{ operation: 'redis.mutex_acquire', lockName: 'gpu', ttlSeconds: 10, waitTimeoutSeconds: 0.3 }],
@@ -75,7 +56,7 @@ describe('Redis Helper and LLM Mutex nodes (real Redis)', () => {
 		await probe.locks.release('gpu', held!.token);
 
 		const [granted] = await mutex.execute.call(
-			context({
+			fakeExecuteContext({
 				type: 'n8n-nodes-widip.llmMutex',
 				credentials,
 				params: [{ operation: 'redis.mutex_acquire', lockName: 'gpu', ttlSeconds: 10, waitTimeoutSeconds: 1 }],
@@ -84,7 +65,7 @@ describe('Redis Helper and LLM Mutex nodes (real Redis)', () => {
 		expect(granted[0].json).toMatchObject({ acquired: true, fencingToken: expect.any(Number) });
 		const token = granted[0].json.token as string;
 		const [released] = await mutex.execute.call(
-			context({
+			fakeExecuteContext({
 				type: 'n8n-nodes-widip.llmMutex',
 				credentials,
 				params: [
@@ -100,7 +81,7 @@ describe('Redis Helper and LLM Mutex nodes (real Redis)', () => {
 	it('as an AI tool, a timed-out Acquire is answered on output 0 (the only one an agent reads)', async () => {
 		const held = await probe.locks.acquire('tool', { ttlMs: 10_000, waitTimeoutMs: 0 });
 		const [first, second] = await new LlmMutex().execute.call(
-			context({
+			fakeExecuteContext({
 				type: 'n8n-nodes-widip.llmMutexTool',
 				credentials,
 				params: [{ operation: 'redis.mutex_acquire', lockName: 'tool', ttlSeconds: 10, waitTimeoutSeconds: 0 }],
@@ -114,11 +95,11 @@ describe('Redis Helper and LLM Mutex nodes (real Redis)', () => {
 	it('invalid input fails with the field named and the item index; continueOnFail keeps going', async () => {
 		const params = [{ operation: 'redis.set', key: 'k', value: 'v', ttlSeconds: -1 }, { operation: 'redis.get', key: 'k' }];
 		await expect(
-			new RedisHelper().execute.call(context({ type: 'n8n-nodes-widip.redisHelper', credentials, params })),
+			new RedisHelper().execute.call(fakeExecuteContext({ type: 'n8n-nodes-widip.redisHelper', credentials, params })),
 		).rejects.toMatchObject({ message: expect.stringMatching(/Invalid input for redis\.set: ttlSeconds/), context: { itemIndex: 0 } });
 
 		const [items] = await new RedisHelper().execute.call(
-			context({ type: 'n8n-nodes-widip.redisHelper', credentials, params, continueOnFail: true }),
+			fakeExecuteContext({ type: 'n8n-nodes-widip.redisHelper', credentials, params, continueOnFail: true }),
 		);
 		expect(items[0].json.error).toMatch(/ttlSeconds/);
 		expect(items[0].pairedItem).toEqual({ item: 0 });
@@ -130,7 +111,7 @@ describe('Redis Helper and LLM Mutex nodes (real Redis)', () => {
 		const started = Date.now();
 		const error = await new RedisHelper().execute
 			.call(
-				context({
+				fakeExecuteContext({
 					type: 'n8n-nodes-widip.redisHelper',
 					credentials: { ...credentials, port, timeoutMs: 1000 },
 					params: [{ operation: 'redis.get', key: 'k' }],
@@ -145,7 +126,7 @@ describe('Redis Helper and LLM Mutex nodes (real Redis)', () => {
 	it('with continueOnFail, an unreachable Redis yields one error item per input item', async () => {
 		const port = await freePort();
 		const [items] = await new RedisHelper().execute.call(
-			context({
+			fakeExecuteContext({
 				type: 'n8n-nodes-widip.redisHelper',
 				credentials: { ...credentials, port, timeoutMs: 1000 },
 				params: [{ operation: 'redis.get', key: 'a' }, { operation: 'redis.get', key: 'b' }],

@@ -1,4 +1,4 @@
-import type { ICredentialDataDecryptedObject, IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+import type { ICredentialDataDecryptedObject, IDataObject, INodeProperties } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
 import { catalogue } from '../../core/catalogue';
@@ -6,31 +6,11 @@ import { WidipObserviumApi } from '../../credentials/WidipObserviumApi.credentia
 import { observiumConfigFromCredentials } from '../../nodes/Observium/connection';
 import { Observium } from '../../nodes/Observium/Observium.node';
 import type { ObserviumSimulator } from '../../runtime/simulators/observium';
+import { fakeExecuteContext } from '../support/n8n-context';
 import { clientFor, PASSWORD, startSimulator } from './support';
 
-/** A minimal n8n execution context (as test/nodes does); the e2e suite runs the node in real n8n. */
-function context(options: {
-	type?: string;
-	params: IDataObject[];
-	credentials: IDataObject;
-	continueOnFail?: boolean;
-}): IExecuteFunctions {
-	const node = {
-		id: 'n1',
-		name: 'Observium',
-		type: options.type ?? 'n8n-nodes-widip.observium',
-		typeVersion: 1,
-		position: [0, 0],
-		parameters: {},
-	};
-	return {
-		getInputData: () => options.params.map(() => ({ json: {} })),
-		getNodeParameter: (name: string, itemIndex: number, fallback?: unknown) => options.params[itemIndex][name] ?? fallback,
-		getNode: () => node,
-		getCredentials: async () => options.credentials,
-		continueOnFail: () => options.continueOnFail ?? false,
-	} as unknown as IExecuteFunctions;
-}
+/** The node as the fake execution context presents it. */
+const OBSERVIUM_NODE = { type: 'n8n-nodes-widip.observium', name: 'Observium' };
 
 /** Resolves the credential's `={{$credentials.x}}` expressions, the only form it uses. */
 function resolve(template: string, credentials: IDataObject): string {
@@ -79,7 +59,8 @@ describe('WIDIP Observium node and credential', () => {
 			timeZone: 'UTC',
 		});
 		const [items] = await new Observium().execute.call(
-			context({
+			fakeExecuteContext({
+				...OBSERVIUM_NODE,
 				credentials,
 				params: [
 					{ operation: 'observium.device_status', device: 'EHPAD-Les-Tilleuls-RTR01' },
@@ -105,19 +86,21 @@ describe('WIDIP Observium node and credential', () => {
 	it('an unknown device fails the node with the clear message; continueOnFail turns it into an error item', async () => {
 		const params = [{ operation: 'observium.device_alerts', device: 'EHPAD-Nowhere-RTR01', status: 'all' }];
 		const message = 'Observium (observium.device_alerts): no device with hostname or id "EHPAD-Nowhere-RTR01"';
-		const failing = new Observium().execute.call(context({ credentials, params }));
+		const options = { ...OBSERVIUM_NODE, credentials, params };
+		const failing = new Observium().execute.call(fakeExecuteContext(options));
 		await expect(failing).rejects.toBeInstanceOf(NodeOperationError);
-		await expect(new Observium().execute.call(context({ credentials, params }))).rejects.toMatchObject({
+		await expect(new Observium().execute.call(fakeExecuteContext(options))).rejects.toMatchObject({
 			message,
 			context: { itemIndex: 0 },
 		});
-		const [items] = await new Observium().execute.call(context({ credentials, params, continueOnFail: true }));
+		const [items] = await new Observium().execute.call(fakeExecuteContext({ ...options, continueOnFail: true }));
 		expect(items).toEqual([{ json: { error: message }, pairedItem: { item: 0 } }]);
 	});
 
 	it('a credential with a wrong URL fails every item with the configuration message', async () => {
 		const [items] = await new Observium().execute.call(
-			context({
+			fakeExecuteContext({
+				...OBSERVIUM_NODE,
 				credentials: { ...credentials, url: simulator.url },
 				params: [{ operation: 'observium.device_status', device: '101' }],
 				continueOnFail: true,

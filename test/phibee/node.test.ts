@@ -1,43 +1,15 @@
-import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+import type { IDataObject, INodeProperties } from 'n8n-workflow';
 
 import { catalogue } from '../../core/catalogue';
 import { inputJsonSchema } from '../../core/catalogue/json-schema';
 import { WidipPhibeeApi } from '../../credentials/WidipPhibeeApi.credentials';
 import { Phibee } from '../../nodes/Phibee/Phibee.node';
 import { createPhibeeSimulator, type PhibeeSimulator } from '../../runtime/simulators/phibee';
+import { fakeExecuteContext } from '../support/n8n-context';
 
 const API_KEY = 'phibee-node-key-2b7e';
-
-/** The slice of n8n's execution context the node uses; the e2e suite runs it in n8n itself. */
-function context(
-	params: IDataObject[],
-	credentials: IDataObject,
-	continueOnFail = false,
-): IExecuteFunctions {
-	const node = {
-		id: 'n1',
-		name: 'Phibee',
-		type: 'n8n-nodes-widip.phibee',
-		typeVersion: 1,
-		position: [0, 0],
-		parameters: {},
-	};
-	const silent = {
-		debug: () => undefined,
-		info: () => undefined,
-		warn: () => undefined,
-		error: () => undefined,
-	};
-	return {
-		getInputData: () => params.map(() => ({ json: {} })),
-		getNodeParameter: (name: string, itemIndex: number, fallback?: unknown) =>
-			params[itemIndex][name] ?? fallback,
-		getNode: () => node,
-		getCredentials: async () => credentials,
-		continueOnFail: () => continueOnFail,
-		logger: silent,
-	} as unknown as IExecuteFunctions;
-}
+/** The node as the fake execution context presents it. */
+const PHIBEE_NODE = { type: 'n8n-nodes-widip.phibee', name: 'Phibee' };
 
 describe('Phibee node', () => {
 	let simulator: PhibeeSimulator;
@@ -91,16 +63,17 @@ describe('Phibee node', () => {
 
 	it('runs one operation per item, pairs outputs, and turns failures into error items with continueOnFail', async () => {
 		const [items] = await new Phibee().execute.call(
-			context(
-				[
+			fakeExecuteContext({
+				...PHIBEE_NODE,
+				params: [
 					{ operation: 'phibee.diagnose_outage', additionalFields: { clientId: 'PHB-BELLEVUE' } },
 					{ operation: 'phibee.test_link_status', linkId: 'LNK-TILLEULS-01' },
 					{ operation: 'phibee.get_link_info', additionalFields: { linkId: 'LNK-NOWHERE-01' } },
 					{ operation: 'phibee.get_client_incidents', clientId: 'PHB-BELLEVUE', status: 'open' },
 				],
 				credentials,
-				true,
-			),
+				continueOnFail: true,
+			}),
 		);
 		expect(items.map((item) => item.pairedItem)).toEqual([0, 1, 2, 3].map((item) => ({ item })));
 		expect(items[0].json).toMatchObject({
@@ -116,9 +89,13 @@ describe('Phibee node', () => {
 
 	it('without continueOnFail a wrong key fails the node with a clear message', async () => {
 		const run = new Phibee().execute.call(
-			context([{ operation: 'phibee.test_link_status', linkId: 'LNK-BELLEVUE-01' }], {
-				...credentials,
-				apiKey: 'wrong-key-xyz',
+			fakeExecuteContext({
+				...PHIBEE_NODE,
+				params: [{ operation: 'phibee.test_link_status', linkId: 'LNK-BELLEVUE-01' }],
+				credentials: {
+					...credentials,
+					apiKey: 'wrong-key-xyz',
+				},
 			}),
 		);
 		await expect(run).rejects.toThrow(
