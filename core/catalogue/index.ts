@@ -1,3 +1,4 @@
+import { adOperations } from '../ad/operations';
 import { glpiOperations } from '../glpi/operations';
 import { mailOperations } from '../mail/operations';
 import { mySecretOperations } from '../mysecret/operations';
@@ -14,6 +15,7 @@ export const OPERATIONS: readonly AnyOperation[] = [
 	...phibeeOperations,
 	...mySecretOperations,
 	...mailOperations,
+	...adOperations,
 	...redisOperations,
 ];
 

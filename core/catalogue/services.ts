@@ -1,3 +1,4 @@
+import type { AdClient } from '../ad/client';
 import type { GlpiClient } from '../glpi/client';
 import type { MailClient } from '../mail/client';
 import type { MySecretClient } from '../mysecret/client';
@@ -16,4 +17,5 @@ export interface ServiceClients {
 	phibee: PhibeeClient;
 	mysecret: MySecretClient;
 	mail: MailClient;
+	ad: AdClient;
 }

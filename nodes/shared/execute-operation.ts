@@ -80,6 +80,10 @@ export async function executeCatalogueOperation(
 			try {
 				const operationId = context.getNodeParameter(OPERATION_FIELD, itemIndex) as string;
 				const operation = catalogue.get(operationId);
+				if (asTool && operation.level === 4) {
+					// L4 (create / delete accounts…) is never done by AI: only a workflow a person built runs it.
+					throw new NodeOperationError(context.getNode(), `${operation.id} is forbidden to AI agents (Safeguard L4): a person must do it`, { itemIndex });
+				}
 				const args = readArguments(context, operation, itemIndex);
 				const result = (await catalogue.run(operation.id, args, clients)) as IDataObject;
 				const output = asTool ? 0 : (options.route?.(operation.id, result) ?? 0);

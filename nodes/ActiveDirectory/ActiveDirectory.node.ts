@@ -1,0 +1,38 @@
+import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
+import { NodeConnectionTypes } from 'n8n-workflow';
+
+import { catalogue } from '../../core/catalogue';
+import { catalogueProperties } from '../shared/catalogue-properties';
+import { executeCatalogueOperation } from '../shared/execute-operation';
+import { openAdClients, widipAdConnectionTest } from './connection';
+
+/**
+ * Active Directory accounts over LDAPS or PowerShell-over-SSH. Passwords it generates leave only as
+ * one-time MySecret links unless the workflow explicitly asks otherwise.
+ */
+export class ActiveDirectory implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'WIDIP Active Directory',
+		name: 'activeDirectory',
+		icon: { light: 'file:../../icons/ad.svg', dark: 'file:../../icons/ad.dark.svg' },
+		group: ['transform'],
+		version: 1,
+		subtitle: '={{ $parameter["operation"] }}',
+		description: 'Check, unlock, reset, enable, disable, move, create and delete Active Directory accounts',
+		defaults: { name: 'Active Directory' },
+		inputs: [NodeConnectionTypes.Main],
+		outputs: [NodeConnectionTypes.Main],
+		usableAsTool: true,
+		credentials: [
+			{ name: 'widipActiveDirectoryApi', required: true, testedBy: 'widipAdConnectionTest' },
+			{ name: 'widipMySecretApi', required: false },
+		],
+		properties: catalogueProperties(catalogue.list({ service: 'ad' })),
+	};
+
+	methods = { credentialTest: { widipAdConnectionTest } };
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		return await executeCatalogueOperation(this, { outputs: 1, openClients: () => openAdClients(this) });
+	}
+}
