@@ -93,6 +93,15 @@ describe('GLPI client against the GLPI simulator', () => {
 		expect(sim.seen('GET', '/initSession')).toHaveLength(2);
 	});
 
+	it('closes its session with killSession on shutdown', async () => {
+		const glpi = client();
+		await run('glpi.health_ping', {}, glpi);
+		expect(sim.state.sessions.size).toBe(1);
+		await glpi.close();
+		expect(sim.seen('GET', '/killSession')).toHaveLength(1);
+		expect(sim.state.sessions.size).toBe(0);
+	});
+
 	it('reuses one session for many calls', async () => {
 		const glpi = client();
 		await Promise.all([1, 1, 1].map(() => run('glpi.get_ticket', { ticketId: 1 }, glpi)));
