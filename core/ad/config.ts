@@ -31,7 +31,7 @@ export const sshConfigSchema = z.object({
 	/** SHA-256 fingerprint of the server's host key, base64 as OpenSSH prints it (`SHA256:…`). */
 	hostKeySha256: z.string().regex(/^(SHA256:)?[A-Za-z0-9+/]{43}=?$/, 'expected an OpenSSH SHA256 fingerprint'),
 	/** The PowerShell executable on the server. */
-	powershell: z.string().regex(/^[A-Za-z0-9_.:\\/ -]+$/).default('powershell.exe'),
+	powershell: z.string().regex(/^[A-Za-z0-9_.:\\/-]+$/, 'a path without spaces (no quoting works under both cmd.exe and PowerShell)').default('powershell.exe'),
 	timeoutMs: z.number().int().min(100).max(120_000).default(20_000),
 });
 
