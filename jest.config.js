@@ -5,6 +5,8 @@ const modulePathIgnorePatterns = ['<rootDir>/dist/'];
 
 module.exports = {
 	globalSetup: '<rootDir>/test/support/require-node24.js',
+	// Stops the shared Samba AD DC when no other run still uses it.
+	globalTeardown: '<rootDir>/test/support/samba-dc-teardown.js',
 	projects: [
 		{
 			displayName: 'unit',

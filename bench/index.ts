@@ -1,9 +1,11 @@
 /** `npm run bench`: every benchmark prints its own baseline, measured in the same run. */
+import { benchActiveDirectory } from './ad';
 import { benchLockHandoff } from './lock-handoff';
 
 async function main(): Promise<void> {
 	console.log(`widip bench — node ${process.version}, ${new Date().toISOString()}`);
 	await benchLockHandoff();
+	await benchActiveDirectory();
 }
 
 main().catch((error) => {

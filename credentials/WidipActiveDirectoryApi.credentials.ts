@@ -32,6 +32,8 @@ export class WidipActiveDirectoryApi implements ICredentialType {
 		{ displayName: 'Bind Account', name: 'bindDn', type: 'string', default: '', placeholder: 'svc-widip@widip.test', displayOptions: ldaps },
 		{ displayName: 'Bind Password', name: 'bindPassword', type: 'string', typeOptions: { password: true }, default: '', displayOptions: ldaps },
 		{ displayName: 'Base DN', name: 'baseDn', type: 'string', default: '', placeholder: 'DC=widip,DC=test', displayOptions: ldaps },
+		// A CA certificate is public (it only lets us check the DC): not a secret to mask.
+		// eslint-disable-next-line @n8n/community-nodes/credential-password-field
 		{
 			displayName: 'CA Certificate (PEM)',
 			name: 'caCert',

@@ -6,6 +6,7 @@
  * nowhere but in the stdin JSON.
  */
 import { AdClient } from '../../core/ad/client';
+import { sshConfigSchema } from '../../core/ad/config';
 import { SshBackend } from '../../core/ad/ssh-backend';
 import { catalogue } from '../../core/catalogue';
 import { MySecretClient } from '../../core/mysecret/client';
@@ -381,10 +382,11 @@ describe('SshBackend: refusals and broken answers become clear WidipErrors', () 
 	});
 
 	it('a PowerShell path with spaces is refused before connecting (no quoting rule is safe for every default shell)', async () => {
-		const spaced = new SshBackend(
-			server.config({ powershell: 'C:\\Program Files\\PowerShell\\7\\pwsh.exe' }),
-			logger,
-		);
+		const path = 'C:\\Program Files\\PowerShell\\7\\pwsh.exe';
+		// the config schema refuses it with a reason…
+		expect(sshConfigSchema.safeParse({ ...server.config(), powershell: path }).error?.issues[0].message).toMatch(/without spaces/);
+		// …and the backend, handed such a config anyway, refuses it before connecting
+		const spaced = new SshBackend({ ...server.config(), powershell: path }, logger);
 		const { error } = await timed(spaced.checkUser('m.dubois'));
 		expect(error).toMatchObject({ kind: 'bad_request' });
 		expect(error?.message).toContain('contains spaces');
