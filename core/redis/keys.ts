@@ -92,6 +92,20 @@ export const REDIS_KEY_TABLE: readonly RedisKeyDoc[] = [
 		meaning: '`<token> <fencing number>` of the waiter just handed the lock',
 	},
 	{
+		key: '`<prefix>safeguard:approval:<id>`',
+		type: 'hash',
+		ttl: 'request expiry (60 min default) + 7 days',
+		writtenBy: 'Safeguard',
+		meaning: 'Approval request: operation, argument digest, redacted arguments, requester, status, approver',
+	},
+	{
+		key: '`<prefix>safeguard:audit`',
+		type: 'stream',
+		ttl: 'none (capped near 100,000 entries)',
+		writtenBy: 'Safeguard',
+		meaning: 'Append-only audit of decisions, requests, approvals, rejections, expiries, executions',
+	},
+	{
 		key: '`<prefix><service>_health_status`',
 		type: 'string',
 		ttl: '60 s',
