@@ -99,6 +99,13 @@ export const REDIS_KEY_TABLE: readonly RedisKeyDoc[] = [
 		meaning: 'Approval request: operation, argument digest, redacted arguments, requester, status, approver',
 	},
 	{
+		key: '`<prefix>safeguard:approvals`',
+		type: 'sorted set',
+		ttl: 'none (ids whose request is gone are dropped when listed)',
+		writtenBy: 'Safeguard (approval request), runtime approval API',
+		meaning: 'Index of approval request ids, score = creation time (ms): the technicians\' list, newest first',
+	},
+	{
 		key: '`<prefix>safeguard:audit`',
 		type: 'stream',
 		ttl: 'none (capped near 100,000 entries)',

@@ -113,6 +113,11 @@ export class Approvals {
 		return `${this.prefix}safeguard:approval:${id}`;
 	}
 
+	/** Sorted set of request ids by creation time: the technicians' list. */
+	get indexKey(): string {
+		return `${this.prefix}safeguard:approvals`;
+	}
+
 	async request(input: NewRequest): Promise<ApprovalRequest> {
 		const { operation, args } = input;
 		if (operation.level >= 4) {
@@ -138,7 +143,7 @@ export class Approvals {
 			status: 'pending',
 		};
 		const key = this.key(id);
-		await this.redis.multi().hset(key, fields).pexpireat(key, expiresAtMs + RETENTION_MS).exec();
+		await this.redis.multi().hset(key, fields).pexpireat(key, expiresAtMs + RETENTION_MS).zadd(this.indexKey, now, id).exec();
 		return (await this.get(id))!;
 	}
 

@@ -68,7 +68,8 @@ export async function spawnRedis(args: string[] = [], fixedPort?: number): Promi
 		process: child,
 		stop: () =>
 			new Promise((resolve) => {
-				if (child.exitCode !== null) return resolve();
+				// already gone: killed (signalCode) or exited (exitCode); a second stop() must not hang
+				if (child.exitCode !== null || child.signalCode !== null) return resolve();
 				child.once('exit', () => resolve());
 				child.kill('SIGKILL');
 			}),

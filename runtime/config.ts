@@ -1,0 +1,223 @@
+import { readFileSync } from 'node:fs';
+
+import { z } from 'zod/v4';
+
+import { parseRedisConfig, type RedisConfig } from '../core/redis/config';
+
+/**
+ * The runtime's configuration: environment variables, optionally on top of a JSON file
+ * (WIDIP_CONFIG_FILE) holding the same names, e.g. {"WIDIP_ENV": "production", "WIDIP_PORT": 8080}.
+ * The environment wins over the file. Keys are never printed: errors name the variable only.
+ */
+
+export class ConfigError extends Error {
+	constructor(readonly problems: string[]) {
+		super(`widip: invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+		this.name = 'ConfigError';
+	}
+}
+
+export interface ApiKey {
+	name: string;
+	key: string;
+}
+
+export interface RuntimeConfig {
+	env: 'production' | 'development';
+	port: number;
+	host: string;
+	redis: RedisConfig;
+	safeguardEnabled: boolean;
+	technicianKeys: ApiKey[];
+	agentKeys: ApiKey[];
+	l1MinConfidence: number;
+	approvalTtlMinutes: number;
+}
+
+export const MIN_KEY_LENGTH = 24;
+
+const bool = z.union([z.boolean(), z.string()]).transform((value, ctx) => {
+	if (typeof value === 'boolean') return value;
+	const v = value.trim().toLowerCase();
+	if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+	if (['0', 'false', 'no', 'off'].includes(v)) return false;
+	ctx.addIssue({ code: 'custom', message: 'must be true or false' });
+	return z.NEVER;
+});
+
+const str = z.union([z.string(), z.number()]).transform(String);
+
+const envSchema = z.object({
+	WIDIP_ENV: z.enum(['production', 'development']).default('development'),
+	WIDIP_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+	WIDIP_HOST: z.string().min(1).default('127.0.0.1'),
+	WIDIP_REDIS_URL: z.string().optional(),
+	WIDIP_REDIS_HOST: z.string().optional(),
+	WIDIP_REDIS_PORT: str.optional(),
+	WIDIP_REDIS_PASSWORD: z.string().optional(),
+	WIDIP_REDIS_PREFIX: z.string().optional(),
+	WIDIP_SAFEGUARD_ENABLED: bool.default(true),
+	WIDIP_TECHNICIAN_KEYS: z.string().default(''),
+	WIDIP_AGENT_KEYS: z.string().default(''),
+	WIDIP_L1_MIN_CONFIDENCE: z.coerce.number().min(0).max(100).default(80),
+	WIDIP_APPROVAL_TTL_MINUTES: z.coerce.number().int().min(1).max(7 * 24 * 60).default(60),
+});
+
+type Source = Record<string, string | number | boolean | undefined>;
+
+function readFile(path: string): Source {
+	let text: string;
+	try {
+		text = readFileSync(path, 'utf8');
+	} catch (error) {
+		throw new ConfigError([`WIDIP_CONFIG_FILE: cannot read ${path} (${(error as Error).message})`]);
+	}
+	try {
+		const parsed: unknown = JSON.parse(text);
+		if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not a JSON object');
+		return parsed as Source;
+	} catch (error) {
+		throw new ConfigError([`WIDIP_CONFIG_FILE: ${path} is not a JSON object of WIDIP_* settings (${(error as Error).message})`]);
+	}
+}
+
+/** "name:key,name2:key2" → keys. A key may itself contain ':' (only the first one splits). */
+function parseKeys(variable: string, text: string, problems: string[]): ApiKey[] {
+	const keys: ApiKey[] = [];
+	for (const [index, raw] of text.split(',').entries()) {
+		const entry = raw.trim();
+		if (!entry) continue;
+		const colon = entry.indexOf(':');
+		const name = colon > 0 ? entry.slice(0, colon).trim() : '';
+		const key = colon > 0 ? entry.slice(colon + 1).trim() : '';
+		if (!name || !key) {
+			problems.push(`${variable}: entry ${index + 1} is not of the form name:key`);
+			continue;
+		}
+		keys.push({ name, key });
+	}
+	return keys;
+}
+
+function redisFrom(values: z.output<typeof envSchema>, problems: string[]): RedisConfig | undefined {
+	const input: Record<string, unknown> = { reconnect: true };
+	if (values.WIDIP_REDIS_URL) {
+		let url: URL;
+		try {
+			url = new URL(values.WIDIP_REDIS_URL);
+		} catch {
+			problems.push('WIDIP_REDIS_URL: not a valid URL (expected redis://[:password@]host[:port][/db])');
+			return undefined;
+		}
+		if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
+			problems.push('WIDIP_REDIS_URL: must start with redis:// or rediss://');
+			return undefined;
+		}
+		input.host = url.hostname || '127.0.0.1';
+		if (url.port) input.port = url.port;
+		if (url.username) input.username = decodeURIComponent(url.username);
+		if (url.password) input.password = decodeURIComponent(url.password);
+		const db = url.pathname.replace(/^\//, '');
+		if (db) input.db = db;
+		input.tls = url.protocol === 'rediss:';
+	}
+	if (values.WIDIP_REDIS_HOST) input.host = values.WIDIP_REDIS_HOST;
+	if (values.WIDIP_REDIS_PORT) input.port = values.WIDIP_REDIS_PORT;
+	if (values.WIDIP_REDIS_PASSWORD) input.password = values.WIDIP_REDIS_PASSWORD;
+	if (values.WIDIP_REDIS_PREFIX !== undefined) input.keyPrefix = values.WIDIP_REDIS_PREFIX;
+	try {
+		return parseRedisConfig(input as never);
+	} catch (error) {
+		const issues = (error as z.ZodError).issues ?? [];
+		for (const issue of issues) problems.push(`Redis settings (WIDIP_REDIS_*): ${issue.path.join('.')} ${issue.message}`);
+		return undefined;
+	}
+}
+
+/**
+ * Builds and checks the runtime config. Throws ConfigError listing every problem, each naming its
+ * variable. Production refuses: Safeguard off, no technician or agent key, a key under 24
+ * characters, a key shared between a technician and an agent.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv | Source = process.env): RuntimeConfig {
+	const file = env.WIDIP_CONFIG_FILE ? readFile(String(env.WIDIP_CONFIG_FILE)) : {};
+	const merged: Source = { ...file };
+	for (const [name, value] of Object.entries(env)) {
+		if (name.startsWith('WIDIP_') && value !== undefined && value !== '') merged[name] = value;
+	}
+	const parsed = envSchema.safeParse(merged);
+	if (!parsed.success) {
+		throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
+	}
+	const values = parsed.data;
+	const problems: string[] = [];
+	const technicianKeys = parseKeys('WIDIP_TECHNICIAN_KEYS', values.WIDIP_TECHNICIAN_KEYS, problems);
+	const agentKeys = parseKeys('WIDIP_AGENT_KEYS', values.WIDIP_AGENT_KEYS, problems);
+	const redis = redisFrom(values, problems);
+
+	const seen = new Map<string, string>();
+	for (const [variable, keys] of [
+		['WIDIP_TECHNICIAN_KEYS', technicianKeys],
+		['WIDIP_AGENT_KEYS', agentKeys],
+	] as const) {
+		const names = new Set<string>();
+		for (const { name } of keys) {
+			if (names.has(name)) problems.push(`${variable}: the name "${name}" is used twice`);
+			names.add(name);
+		}
+		for (const { name, key } of keys) {
+			const other = seen.get(key);
+			if (other !== undefined && other !== variable) {
+				problems.push(`WIDIP_TECHNICIAN_KEYS / WIDIP_AGENT_KEYS: the key of "${name}" is also used in ${other}; technician and agent keys must differ`);
+			} else if (other === variable) {
+				problems.push(`${variable}: the key of "${name}" is used twice`);
+			}
+			seen.set(key, variable);
+		}
+	}
+
+	if (values.WIDIP_ENV === 'production') {
+		if (!values.WIDIP_SAFEGUARD_ENABLED) {
+			problems.push('WIDIP_SAFEGUARD_ENABLED: Safeguard cannot be turned off in production');
+		}
+		if (technicianKeys.length === 0) problems.push('WIDIP_TECHNICIAN_KEYS: production needs at least one technician key (name:key)');
+		if (agentKeys.length === 0) problems.push('WIDIP_AGENT_KEYS: production needs at least one agent key (name:key)');
+		for (const [variable, keys] of [
+			['WIDIP_TECHNICIAN_KEYS', technicianKeys],
+			['WIDIP_AGENT_KEYS', agentKeys],
+		] as const) {
+			for (const { name, key } of keys) {
+				if (key.length < MIN_KEY_LENGTH) {
+					problems.push(`${variable}: the key of "${name}" is shorter than ${MIN_KEY_LENGTH} characters`);
+				}
+			}
+		}
+	}
+	if (problems.length > 0 || !redis) throw new ConfigError(problems);
+
+	return {
+		env: values.WIDIP_ENV,
+		port: values.WIDIP_PORT,
+		host: values.WIDIP_HOST,
+		redis,
+		safeguardEnabled: values.WIDIP_SAFEGUARD_ENABLED,
+		technicianKeys,
+		agentKeys,
+		l1MinConfidence: values.WIDIP_L1_MIN_CONFIDENCE,
+		approvalTtlMinutes: values.WIDIP_APPROVAL_TTL_MINUTES,
+	};
+}
+
+/** The config with keys and passwords hidden: safe to log. */
+export function describeConfig(config: RuntimeConfig): Record<string, unknown> {
+	return {
+		env: config.env,
+		listen: `${config.host}:${config.port}`,
+		redis: `${config.redis.tls ? 'rediss' : 'redis'}://${config.redis.host}:${config.redis.port}/${config.redis.db} prefix ${config.redis.keyPrefix}`,
+		safeguardEnabled: config.safeguardEnabled,
+		technicians: config.technicianKeys.map((k) => k.name),
+		agents: config.agentKeys.map((k) => k.name),
+		l1MinConfidence: config.l1MinConfidence,
+		approvalTtlMinutes: config.approvalTtlMinutes,
+	};
+}

@@ -1,0 +1,237 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type Redis from 'ioredis';
+
+import { isWidipError } from '../core/errors';
+import type { Coordination } from '../core/redis/coordination';
+import { Approvals, type ApprovalRequest } from '../core/safeguard/approvals';
+import { AuditLog } from '../core/safeguard/audit';
+import { approvalPage, approvalPageCsp } from './approval-page';
+import type { ApiKey, RuntimeConfig } from './config';
+
+export interface ServerDeps {
+	coordination: Coordination;
+	approvals?: Approvals;
+	audit?: AuditLog;
+	/** Fastify logger option; off by default (tests). Never logs headers, so keys stay out of logs. */
+	logger?: boolean;
+}
+
+/** How long /health waits for Redis before answering 503. */
+const HEALTH_TIMEOUT_MS = 2000;
+/** The list shows at most this many requests (newest first). */
+const LIST_LIMIT = 200;
+
+/**
+ * Index of approval requests by creation time: a sorted set `<prefix>safeguard:approvals`
+ * (score = creation time in ms, member = request id), so listing needs no SCAN.
+ */
+export class ApprovalIndex {
+	constructor(
+		private readonly redis: Redis,
+		private readonly prefix: string,
+	) {}
+
+	/** Approvals.request indexes every new request here (same key). */
+	get key(): string {
+		return `${this.prefix}safeguard:approvals`;
+	}
+
+	/** Newest first; ids whose request is gone (retention over) are dropped from the index. */
+	async list(approvals: Approvals, status: 'pending' | 'all'): Promise<ApprovalRequest[]> {
+		const ids = await this.redis.zrevrange(this.key, 0, status === 'pending' ? -1 : LIST_LIMIT - 1);
+		const out: ApprovalRequest[] = [];
+		const gone: string[] = [];
+		for (const id of ids) {
+			const request = await approvals.get(id);
+			if (!request) {
+				gone.push(id);
+				continue;
+			}
+			if (status === 'all' || request.status === 'pending') out.push(request);
+			if (out.length >= LIST_LIMIT) break;
+		}
+		if (gone.length > 0) await this.redis.zrem(this.key, ...gone);
+		return out;
+	}
+}
+
+
+function digest(text: string): Buffer {
+	return createHash('sha256').update(text, 'utf8').digest();
+}
+
+/** Constant-time lookup: compares SHA-256 digests (equal length) against every key, no early exit. */
+function matchKey(presented: string, keys: readonly ApiKey[]): ApiKey | undefined {
+	const given = digest(presented);
+	let found: ApiKey | undefined;
+	for (const entry of keys) {
+		if (timingSafeEqual(given, digest(entry.key)) && !found) found = entry;
+	}
+	return found;
+}
+
+function bearer(request: FastifyRequest): string | undefined {
+	const header = request.headers.authorization;
+	if (typeof header !== 'string') return undefined;
+	const match = /^Bearer\s+(.+)$/i.exec(header.trim());
+	return match ? match[1].trim() : undefined;
+}
+
+function problem(reply: FastifyReply, status: number, error: string, message: string) {
+	return reply.code(status).send({ error, message });
+}
+
+/** What a technician is shown: the stored request (its arguments are already redacted by Approvals). */
+function view(request: ApprovalRequest) {
+	return request;
+}
+
+declare module 'fastify' {
+	interface FastifyRequest {
+		technician?: string;
+	}
+}
+
+export function buildServer(config: RuntimeConfig, deps: ServerDeps): FastifyInstance {
+	const { coordination } = deps;
+	const prefix = coordination.config.keyPrefix;
+	const approvals = deps.approvals ?? new Approvals(coordination.redis, prefix, config.approvalTtlMinutes * 60_000);
+	const audit = deps.audit ?? new AuditLog(coordination.redis, prefix);
+	const index = new ApprovalIndex(coordination.redis, prefix);
+
+	const app = Fastify({ logger: deps.logger ?? false, bodyLimit: 64 * 1024 });
+
+	app.setErrorHandler((error, _request, reply) => {
+		if (isWidipError(error)) {
+			const status = error.kind === 'bad_request' ? 400 : error.kind === 'not_found' ? 404 : error.kind === 'conflict' ? 409 : error.transient ? 503 : 500;
+			return problem(reply, status, error.kind, error.message);
+		}
+		const err = error as { statusCode?: number; message?: string };
+		if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
+			return problem(reply, err.statusCode, 'bad_request', err.message ?? 'bad request');
+		}
+		// ioredis failures (Redis down) and anything unexpected: no internals in the answer.
+		const message = String(err.message ?? '');
+		if (/ECONNREFUSED|Connection is closed|max retries|timed? ?out|ETIMEDOUT|Stream isn't writeable/i.test(message)) {
+			return problem(reply, 503, 'unavailable', 'Redis is unavailable; try again shortly');
+		}
+		app.log.error(error);
+		return problem(reply, 500, 'internal', 'internal error');
+	});
+
+	app.get('/health', async (_request, reply) => {
+		try {
+			let timer: NodeJS.Timeout | undefined;
+			await Promise.race([
+				coordination.ping(),
+				new Promise((_, reject) => {
+					timer = setTimeout(() => reject(new Error('timed out')), HEALTH_TIMEOUT_MS);
+					timer.unref();
+				}),
+			]).finally(() => clearTimeout(timer));
+			return await reply.code(200).send({ status: 'ok' });
+		} catch {
+			return await reply.code(503).send({ status: 'unavailable', redis: 'down' });
+		}
+	});
+
+	app.get('/approvals', async (_request, reply) => {
+		return await reply
+			.header('content-type', 'text/html; charset=utf-8')
+			.header('content-security-policy', approvalPageCsp)
+			.header('x-content-type-options', 'nosniff')
+			.header('referrer-policy', 'no-referrer')
+			.header('x-frame-options', 'DENY')
+			.header('cache-control', 'no-store')
+			.send(approvalPage);
+	});
+
+	app.register(
+		async (api) => {
+			api.addHook('onRequest', async (request, reply) => {
+				reply.header('cache-control', 'no-store');
+				const presented = bearer(request);
+				if (!presented) {
+					return await problem(reply, 401, 'auth', 'a technician key is required: Authorization: Bearer <key>');
+				}
+				const technician = matchKey(presented, config.technicianKeys);
+				const agent = matchKey(presented, config.agentKeys);
+				if (technician) {
+					request.technician = technician.name;
+					return;
+				}
+				if (agent) {
+					return await problem(reply, 403, 'forbidden', 'agent keys cannot list or decide approvals; use a technician key');
+				}
+				return await problem(reply, 401, 'auth', 'unknown key');
+			});
+
+			api.get<{ Querystring: { status?: string } }>('/', async (request) => {
+				const status = request.query.status === 'all' ? 'all' : 'pending';
+				const requests = await index.list(approvals, status);
+				return { requests: requests.map(view) };
+			});
+
+			api.get<{ Params: { id: string } }>('/:id', async (request, reply) => {
+				const found = await approvals.get(request.params.id);
+				if (!found) return await problem(reply, 404, 'not_found', 'no such approval request');
+				return view(found);
+			});
+
+			const decideRoute = (decision: 'approved' | 'rejected') =>
+				async (request: FastifyRequest<{ Params: { id: string }; Body: unknown }>, reply: FastifyReply) => {
+					const body = (request.body ?? {}) as Record<string, unknown>;
+					if (typeof body !== 'object' || Array.isArray(body)) return await problem(reply, 400, 'bad_request', 'the body must be a JSON object');
+					const rawComment = body.comment;
+					if (rawComment !== undefined && rawComment !== null && typeof rawComment !== 'string') {
+						return await problem(reply, 400, 'bad_request', 'comment must be a string');
+					}
+					const comment = (typeof rawComment === 'string' ? rawComment : '').trim().slice(0, 2000);
+					if (decision === 'rejected' && !comment) {
+						return await problem(reply, 400, 'bad_request', 'a rejection needs a comment (why it was rejected)');
+					}
+					const technician = request.technician!;
+					const outcome = await approvals.decide(request.params.id, decision, technician, comment);
+					const current = await approvals.get(request.params.id);
+					if (outcome === 'not_found' || !current) return await problem(reply, 404, 'not_found', 'no such approval request');
+					if (outcome === 'expired') {
+						await audit.append({
+							event: 'expiry',
+							operationId: current.operationId,
+							outcome: 'expired',
+							actor: technician,
+							approvalId: current.id,
+							digest: current.digest,
+						});
+						return await problem(
+							reply,
+							409,
+							'expired',
+							`this request expired at ${current.expiresAt} and can no longer be ${decision}; the agent must ask again`,
+						);
+					}
+					if (outcome !== 'ok') {
+						return await problem(reply, 409, 'conflict', `this request is already ${outcome}${current.approver ? ` (by ${current.approver})` : ''}`);
+					}
+					await audit.append({
+						event: decision === 'approved' ? 'approval' : 'rejection',
+						operationId: current.operationId,
+						outcome: decision,
+						actor: technician,
+						approvalId: current.id,
+						digest: current.digest,
+						detail: comment ? { comment } : undefined,
+					});
+					return view(current);
+				};
+
+			api.post('/:id/approve', decideRoute('approved'));
+			api.post('/:id/reject', decideRoute('rejected'));
+		},
+		{ prefix: '/api/approvals' },
+	);
+
+	return app;
+}

@@ -1,0 +1,345 @@
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+
+import { catalogue } from '../../core/catalogue';
+import { Coordination } from '../../core/redis/coordination';
+import { Approvals, type ApprovalRequest } from '../../core/safeguard/approvals';
+import { AuditLog } from '../../core/safeguard/audit';
+import { loadConfig, type RuntimeConfig } from '../../runtime/config';
+import { buildServer } from '../../runtime/server';
+import { connectTest, dropPrefix, spawnRedis } from '../support/redis';
+
+// light-my-request (behind app.inject) requires `cookie` 2, an ES module that jest's CommonJS loader
+// cannot load without --experimental-vm-modules. It only uses it to send request cookies, which
+// these tests never do: a stand-in is enough.
+jest.mock('../../node_modules/light-my-request/node_modules/cookie/dist/index.js', () => ({
+	stringifySetCookie: () => {
+		throw new Error('cookies are not supported in these tests');
+	},
+}));
+
+const TECH = 'tech-key-aaaaaaaaaaaaaaaaaaaaaaaa';
+const TECH2 = 'tech-key-cccccccccccccccccccccccc';
+const AGENT = 'agent-key-bbbbbbbbbbbbbbbbbbbbbbbb';
+const SECRET = 'Sup3r-S3cret-P@ssw0rd-42!';
+
+describe('runtime server (real Redis)', () => {
+	let coordination: Coordination;
+	let config: RuntimeConfig;
+	let app: FastifyInstance;
+	let approvals: Approvals;
+	let audit: AuditLog;
+	/** Every answer of the approval API and page, to check that no secret ever leaves. */
+	const answers: string[] = [];
+
+	const reset = catalogue.get('ad.reset_password');
+	const createSecret = catalogue.get('mysecret.create_secret');
+	const requester = { agent: 'assist', workflow: 'Assist', execution: '4812' };
+
+	async function call(method: 'GET' | 'POST', url: string, key?: string, payload?: unknown): Promise<LightMyRequestResponse> {
+		const headers: Record<string, string> = {};
+		if (key !== undefined) headers.authorization = `Bearer ${key}`;
+		const response = await app.inject({ method, url, headers, payload: payload as never });
+		answers.push(JSON.stringify(response.headers) + response.body);
+		return response;
+	}
+
+	async function pending(extra: Partial<Parameters<Approvals['request']>[0]> = {}): Promise<ApprovalRequest> {
+		return await approvals.request({
+			operation: reset,
+			args: { sAMAccountName: 'm.dubois', mustChangeAtNextLogon: true },
+			requester,
+			reason: 'Mot de passe oublié',
+			confidence: 92,
+			...extra,
+		});
+	}
+
+	beforeAll(async () => {
+		coordination = await connectTest('runtime');
+		config = loadConfig({
+			WIDIP_ENV: 'production',
+			WIDIP_TECHNICIAN_KEYS: `tech.martin:${TECH},tech.durand:${TECH2}`,
+			WIDIP_AGENT_KEYS: `assist:${AGENT}`,
+		});
+		approvals = new Approvals(coordination.redis, coordination.config.keyPrefix);
+		audit = new AuditLog(coordination.redis, coordination.config.keyPrefix);
+		app = buildServer(config, { coordination });
+		await app.ready();
+	});
+	afterAll(async () => {
+		await app.close();
+		await dropPrefix(coordination);
+		await coordination.close();
+	});
+
+	it('GET /health answers 200 {status: ok} when Redis answers', async () => {
+		const response = await call('GET', '/health');
+		expect(response.statusCode).toBe(200);
+		expect(response.json()).toEqual({ status: 'ok' });
+	});
+
+	it('GET /health answers 503 when Redis is down, and the approval API 503 too', async () => {
+		const redis = await spawnRedis();
+		const down = await Coordination.connect({ host: '127.0.0.1', port: redis.port, keyPrefix: 'widiptest:down:', timeoutMs: 500 });
+		const downApp = buildServer(config, { coordination: down });
+		let stopped = false;
+		try {
+			expect((await downApp.inject({ method: 'GET', url: '/health' })).statusCode).toBe(200);
+			await redis.stop();
+			stopped = true;
+			const health = await downApp.inject({ method: 'GET', url: '/health' });
+			expect(health.statusCode).toBe(503);
+			expect(health.json()).toMatchObject({ status: 'unavailable' });
+			const list = await downApp.inject({ method: 'GET', url: '/api/approvals', headers: { authorization: `Bearer ${TECH}` } });
+			expect(list.statusCode).toBe(503);
+			expect(list.json().message).not.toMatch(/at .*\.ts/); // no stack
+		} finally {
+			await downApp.close();
+			await down.close();
+			// spawnRedis's stop() waits for an 'exit' already seen after SIGKILL: call it once only.
+			if (!stopped) await redis.stop();
+		}
+	});
+
+	describe('technician key', () => {
+		it('refuses a missing key with 401', async () => {
+			const response = await call('GET', '/api/approvals');
+			expect(response.statusCode).toBe(401);
+			expect(response.json().message).toMatch(/technician key is required/);
+		});
+
+		it('refuses a malformed Authorization header with 401', async () => {
+			const response = await app.inject({ method: 'GET', url: '/api/approvals', headers: { authorization: `Basic ${TECH}` } });
+			expect(response.statusCode).toBe(401);
+		});
+
+		it('refuses a wrong key with 401 (also one of a different length)', async () => {
+			expect((await call('GET', '/api/approvals', 'tech-key-aaaaaaaaaaaaaaaaaaaaaaab')).statusCode).toBe(401);
+			expect((await call('GET', '/api/approvals', 'x')).statusCode).toBe(401);
+		});
+
+		it('refuses an agent key with 403 on every technician route', async () => {
+			const request = await pending();
+			expect((await call('GET', '/api/approvals', AGENT)).statusCode).toBe(403);
+			expect((await call('GET', `/api/approvals/${request.id}`, AGENT)).statusCode).toBe(403);
+			const approve = await call('POST', `/api/approvals/${request.id}/approve`, AGENT, { comment: 'self-approval' });
+			expect(approve.statusCode).toBe(403);
+			expect(approve.json().message).toMatch(/agent keys cannot/);
+			expect((await call('POST', `/api/approvals/${request.id}/reject`, AGENT, { comment: 'x' })).statusCode).toBe(403);
+			expect((await approvals.get(request.id))!.status).toBe('pending');
+		});
+	});
+
+	it('lists pending requests newest first, and shows one', async () => {
+		const first = await pending({ reason: 'first' });
+		await new Promise((resolve) => setTimeout(resolve, 5));
+		const second = await pending({ reason: 'second' });
+		const response = await call('GET', '/api/approvals', TECH);
+		expect(response.statusCode).toBe(200);
+		const ids = (response.json().requests as ApprovalRequest[]).map((r) => r.id);
+		expect(ids.indexOf(second.id)).toBeGreaterThanOrEqual(0);
+		expect(ids.indexOf(second.id)).toBeLessThan(ids.indexOf(first.id));
+		expect(response.json().requests.every((r: ApprovalRequest) => r.status === 'pending')).toBe(true);
+
+		const show = await call('GET', `/api/approvals/${first.id}`, TECH);
+		expect(show.statusCode).toBe(200);
+		expect(show.json()).toMatchObject({ id: first.id, operationId: 'ad.reset_password', reason: 'first', requester, confidence: 92, status: 'pending' });
+		expect(show.headers['cache-control']).toBe('no-store');
+
+		expect((await call('GET', '/api/approvals/AAAAAAAAAAAAAAAAAAAAAA', TECH)).statusCode).toBe(404);
+		expect((await call('GET', '/api/approvals/..%2F..%2Fetc', TECH)).statusCode).toBe(404);
+	});
+
+	it('approves with the technician name, records the audit entry, then drops it from the pending list', async () => {
+		const request = await pending();
+		const response = await call('POST', `/api/approvals/${request.id}/approve`, TECH2, { comment: 'appel vérifié' });
+		expect(response.statusCode).toBe(200);
+		expect(response.json()).toMatchObject({ id: request.id, status: 'approved', approver: 'tech.durand', comment: 'appel vérifié' });
+		expect(response.json().decidedAt).toEqual(expect.any(String));
+
+		const entries: any[] = [];
+		for await (const line of audit.exportJsonLines()) entries.push(JSON.parse(line));
+		expect(entries).toContainEqual(
+			expect.objectContaining({ event: 'approval', outcome: 'approved', actor: 'tech.durand', approvalId: request.id, operationId: 'ad.reset_password', detail: { comment: 'appel vérifié' } }),
+		);
+
+		const list = await call('GET', '/api/approvals', TECH);
+		expect((list.json().requests as ApprovalRequest[]).map((r) => r.id)).not.toContain(request.id);
+		const all = await call('GET', '/api/approvals?status=all', TECH);
+		expect((all.json().requests as ApprovalRequest[]).map((r) => r.id)).toContain(request.id);
+
+		// The approval is then consumable once for the exact arguments (the Safeguard contract).
+		expect(await approvals.consume(request.id, 'ad.reset_password', { sAMAccountName: 'm.dubois', mustChangeAtNextLogon: true })).toBe('ok');
+	});
+
+	it('approves without a comment (optional) and without a body', async () => {
+		const request = await pending();
+		const response = await call('POST', `/api/approvals/${request.id}/approve`, TECH);
+		expect(response.statusCode).toBe(200);
+		expect(response.json()).toMatchObject({ status: 'approved', approver: 'tech.martin' });
+	});
+
+	it('rejects only with a comment (400 without), and records who rejected and why', async () => {
+		const request = await pending();
+		const missing = await call('POST', `/api/approvals/${request.id}/reject`, TECH, {});
+		expect(missing.statusCode).toBe(400);
+		expect(missing.json().message).toMatch(/rejection needs a comment/);
+		expect((await call('POST', `/api/approvals/${request.id}/reject`, TECH, { comment: '   ' })).statusCode).toBe(400);
+		expect((await call('POST', `/api/approvals/${request.id}/reject`, TECH, { comment: 42 })).statusCode).toBe(400);
+		expect((await approvals.get(request.id))!.status).toBe('pending');
+
+		const response = await call('POST', `/api/approvals/${request.id}/reject`, TECH, { comment: 'pas de ticket associé' });
+		expect(response.statusCode).toBe(200);
+		expect(response.json()).toMatchObject({ status: 'rejected', approver: 'tech.martin', comment: 'pas de ticket associé' });
+		const entries: any[] = [];
+		for await (const line of audit.exportJsonLines()) entries.push(JSON.parse(line));
+		expect(entries).toContainEqual(expect.objectContaining({ event: 'rejection', actor: 'tech.martin', approvalId: request.id, detail: { comment: 'pas de ticket associé' } }));
+	});
+
+	it('a decided request cannot be decided again (409, says by whom)', async () => {
+		const request = await pending();
+		await call('POST', `/api/approvals/${request.id}/reject`, TECH, { comment: 'non' });
+		const again = await call('POST', `/api/approvals/${request.id}/approve`, TECH2, {});
+		expect(again.statusCode).toBe(409);
+		expect(again.json().message).toMatch(/already rejected \(by tech.martin\)/);
+		expect((await call('POST', '/api/approvals/AAAAAAAAAAAAAAAAAAAAAA/approve', TECH, {})).statusCode).toBe(404);
+	});
+
+	it('approving an expired request answers 409 with a clear message', async () => {
+		const request = await pending({ ttlMs: 1 });
+		await new Promise((resolve) => setTimeout(resolve, 20));
+		const response = await call('POST', `/api/approvals/${request.id}/approve`, TECH, { comment: 'ok' });
+		expect(response.statusCode).toBe(409);
+		expect(response.json()).toMatchObject({ error: 'expired' });
+		expect(response.json().message).toMatch(/expired at .* and can no longer be approved; the agent must ask again/);
+		expect((await approvals.get(request.id))!.status).toBe('expired');
+		// Not listed as pending.
+		const list = await call('GET', '/api/approvals', TECH);
+		expect((list.json().requests as ApprovalRequest[]).map((r) => r.id)).not.toContain(request.id);
+	});
+
+	it('never answers a secret: a mysecret.create_secret payload stays redacted everywhere', async () => {
+		const request = await approvals.request({
+			operation: createSecret,
+			args: { payload: SECRET, expireAfterDays: 1, expireAfterViews: 1 },
+			requester,
+			reason: 'Envoyer le nouveau mot de passe',
+			confidence: 88,
+		});
+		const listed = await call('GET', '/api/approvals', TECH);
+		expect(listed.body).toContain(request.id);
+		const shown = await call('GET', `/api/approvals/${request.id}`, TECH);
+		expect(shown.json().arguments).toEqual({ payload: '[redacted]', expireAfterDays: 1, expireAfterViews: 1 });
+		await call('POST', `/api/approvals/${request.id}/approve`, TECH, { comment: 'ok' });
+		await call('GET', '/approvals');
+		await call('GET', '/health');
+		await call('GET', '/api/approvals?status=all', AGENT);
+
+		expect(answers.length).toBeGreaterThan(20);
+		for (const answer of answers) {
+			expect(answer).not.toContain(SECRET);
+			expect(answer).not.toContain(TECH);
+			expect(answer).not.toContain(TECH2);
+			expect(answer).not.toContain(AGENT);
+		}
+	});
+
+	describe('approval page', () => {
+		it('is served as self-contained HTML with a strict CSP', async () => {
+			const response = await call('GET', '/approvals');
+			expect(response.statusCode).toBe(200);
+			expect(response.headers['content-type']).toMatch(/^text\/html/);
+			const csp = String(response.headers['content-security-policy']);
+			expect(csp).toMatch(/default-src 'none'/);
+			expect(csp).toMatch(/script-src 'sha256-/);
+			expect(csp).not.toMatch(/unsafe-inline|unsafe-eval/);
+			expect(response.body).toMatch(/sessionStorage/);
+			expect(response.body).toMatch(/Approuver/);
+			expect(response.body).toMatch(/Refuser/);
+			// No external assets.
+			expect(response.body).not.toMatch(/(src|href)=["']?(https?:)?\/\//);
+		});
+
+		it('renders a hostile reason as text: the page has no HTML sink and the API answers JSON', async () => {
+			const hostile = '<script>alert(1)</script><img src=x onerror=alert(2)>';
+			const request = await pending({ reason: hostile, requester: { agent: '<b>evil</b>' } });
+			const page = await call('GET', '/approvals');
+			// Values are written with textContent only: no innerHTML / outerHTML / document.write / insertAdjacentHTML.
+			expect(page.body).not.toMatch(/innerHTML|outerHTML|document\.write|insertAdjacentHTML/);
+			expect(page.body).toMatch(/textContent/);
+			expect(page.body).not.toContain(hostile);
+			const shown = await call('GET', `/api/approvals/${request.id}`, TECH);
+			expect(shown.headers['content-type']).toMatch(/^application\/json/);
+			expect(shown.json().reason).toBe(hostile);
+		});
+
+		it('renders values through textContent when run in a minimal DOM', async () => {
+			const hostile = '<script>alert(1)</script>';
+			await pending({ reason: hostile });
+			const page = (await call('GET', '/approvals')).body;
+			const script = /<script>([\s\S]*)<\/script>/.exec(page)![1];
+			const { rendered, htmlWrites } = await runPage(script, async (path) => {
+				const response = await call('GET', `/api/approvals${path === '/' ? '' : path}`, TECH);
+				return { status: response.statusCode, ok: response.statusCode < 300, json: async () => response.json() };
+			});
+			expect(htmlWrites).toBe(0);
+			expect(rendered).toContain(hostile); // shown as text…
+		});
+	});
+});
+
+/** Runs the page script against a tiny fake DOM that records text, and counts any HTML write. */
+async function runPage(script: string, fetchApi: (path: string) => Promise<unknown>): Promise<{ rendered: string[]; htmlWrites: number }> {
+	const rendered: string[] = [];
+	let htmlWrites = 0;
+	class FakeNode {
+		children: FakeNode[] = [];
+		className = '';
+		value = '';
+		placeholder = '';
+		disabled = false;
+		private text = '';
+		get firstChild() {
+			return this.children[0] ?? null;
+		}
+		set textContent(value: string) {
+			this.text = value;
+			rendered.push(value);
+		}
+		get textContent() {
+			return this.text;
+		}
+		set innerHTML(_value: string) {
+			htmlWrites++;
+		}
+		appendChild(child: FakeNode) {
+			this.children.push(child);
+			return child;
+		}
+		removeChild(child: FakeNode) {
+			this.children = this.children.filter((c) => c !== child);
+		}
+		addEventListener() {}
+		focus() {}
+	}
+	const nodes = new Map<string, FakeNode>();
+	const storage = new Map<string, string>([['widip.technicianKey', TECH]]);
+	const sandbox = {
+		Node: FakeNode,
+		document: {
+			getElementById: (id: string) => nodes.get(id) ?? nodes.set(id, new FakeNode()).get(id),
+			createElement: () => new FakeNode(),
+			write: () => htmlWrites++,
+		},
+		sessionStorage: { getItem: (k: string) => storage.get(k) ?? null, setItem: (k: string, v: string) => storage.set(k, v), removeItem: (k: string) => storage.delete(k) },
+		fetch: (url: string) => fetchApi(url.replace('/api/approvals', '')),
+		setInterval: () => 0,
+		encodeURIComponent,
+		JSON,
+		Date,
+	};
+	const { runInNewContext } = await import('node:vm');
+	runInNewContext(script, sandbox);
+	await new Promise((resolve) => setTimeout(resolve, 200));
+	return { rendered, htmlWrites };
+}
