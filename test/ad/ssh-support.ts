@@ -1,22 +1,8 @@
-import type { WidipError } from '../../core/errors';
+export { timed, type Outcome } from '../support/timed';
 import { asciiJson } from '../../core/ad/ssh-backend';
 import { SSH_SCRIPTS, sshCommandLine, type SshOperation } from '../../core/ad/ssh-scripts';
 import type { SshTestServer, StandInCall } from './ssh-server';
 
-export interface Outcome<T> {
-	result?: T;
-	error?: WidipError;
-	elapsedMs: number;
-}
-
-export async function timed<T>(promise: Promise<T>): Promise<Outcome<T>> {
-	const started = Date.now();
-	try {
-		return { result: await promise, elapsedMs: Date.now() - started };
-	} catch (error) {
-		return { error: error as WidipError, elapsedMs: Date.now() - started };
-	}
-}
 
 /** Decodes `-EncodedCommand`'s argument back to the script text (UTF-16LE). */
 export function decodeEncodedCommand(base64: string): string {

@@ -2,10 +2,10 @@ import { catalogue } from '../../core/catalogue';
 import { GlpiClient } from '../../core/glpi/client';
 import type { GlpiConfigInput } from '../../core/glpi/config';
 import { PRIORITY, TICKET_STATUS, TICKET_TYPE, URGENCY_IMPACT } from '../../core/glpi/constants';
-import { WidipError } from '../../core/errors';
 import { createGlpiSimulator, type GlpiSimulator } from '../../runtime/simulators/glpi/server';
 import { glpiNow } from '../../runtime/simulators/glpi/state';
 import { captureLogger } from '../support/capture-logger';
+import { failure } from '../support/timed';
 
 const USER_TOKEN = 'widip-sim-user-token';
 const APP_TOKEN = 'app-token-for-tests-0123';
@@ -26,15 +26,6 @@ describe('GLPI client against the GLPI simulator', () => {
 		const output = await catalogue.run(id, args, { glpi });
 		outputs.push(output);
 		return output as Record<string, any>;
-	}
-	async function failure(promise: Promise<unknown>): Promise<{ error: WidipError; ms: number }> {
-		const started = Date.now();
-		try {
-			await promise;
-		} catch (error) {
-			return { error: error as WidipError, ms: Date.now() - started };
-		}
-		throw new Error('expected a failure');
 	}
 
 	beforeEach(async () => {
@@ -219,7 +210,7 @@ describe('GLPI client against the GLPI simulator', () => {
 	describe('failure paths, each within the configured timeout', () => {
 		it('down', async () => {
 			sim.fault({ fault: { mode: 'down' } });
-			const { error, ms } = await failure(run('glpi.search_client', { value: 'Dubois' }, client({ timeoutMs: 1500 })));
+			const { error, elapsedMs: ms } = await failure(run('glpi.search_client', { value: 'Dubois' }, client({ timeoutMs: 1500 })));
 			expect(error.kind).toBe('unavailable');
 			expect(error.message).toMatch(/^GLPI \(glpi\.search_client\): http:\/\/127\.0\.0\.1:\d+ is unreachable/);
 			expect(ms).toBeLessThan(1700);
@@ -227,7 +218,7 @@ describe('GLPI client against the GLPI simulator', () => {
 
 		it('slow: a timeout, not a hang', async () => {
 			sim.fault({ fault: { mode: 'slow', delayMs: 5000 } });
-			const { error, ms } = await failure(run('glpi.search_client', { value: 'Dubois' }, client({ timeoutMs: 800 })));
+			const { error, elapsedMs: ms } = await failure(run('glpi.search_client', { value: 'Dubois' }, client({ timeoutMs: 800 })));
 			expect(error.kind).toBe('timeout');
 			expect(error.message).toBe('GLPI (glpi.search_client): no answer within 800 ms');
 			expect(ms).toBeGreaterThanOrEqual(750);
@@ -236,7 +227,7 @@ describe('GLPI client against the GLPI simulator', () => {
 
 		it('429 with a Retry-After longer than the budget fails at once and says when to retry', async () => {
 			sim.fault({ fault: { mode: 'rate_limit', retryAfterSeconds: 30 } });
-			const { error, ms } = await failure(run('glpi.get_ticket', { ticketId: 1 }, client({ timeoutMs: 2000 })));
+			const { error, elapsedMs: ms } = await failure(run('glpi.get_ticket', { ticketId: 1 }, client({ timeoutMs: 2000 })));
 			expect(error.kind).toBe('rate_limited');
 			expect(error.retryAfterSeconds).toBe(30);
 			expect(error.message).toMatch(/^GLPI \(glpi\.get_ticket\): rate limited \(HTTP 429.*\), retry after 30 s$/);
@@ -263,7 +254,7 @@ describe('GLPI client against the GLPI simulator', () => {
 
 		it('500 that persists is a clear error after the retries', async () => {
 			sim.fault({ fault: { mode: 'status', status: 500 }, pathIncludes: '/search/User' });
-			const { error, ms } = await failure(run('glpi.search_client', { value: 'Dubois' }, client({ timeoutMs: 3000 })));
+			const { error, elapsedMs: ms } = await failure(run('glpi.search_client', { value: 'Dubois' }, client({ timeoutMs: 3000 })));
 			expect(error.message).toBe('GLPI (glpi.search_client): server error (HTTP 500 ERROR: Simulated HTTP 500)');
 			expect(sim.seen('GET', '/search/User')).toHaveLength(3);
 			expect(ms).toBeLessThan(3000);

@@ -1,3 +1,4 @@
+import { failure as failIn } from '../support/timed';
 import { catalogue } from '../../core/catalogue';
 import { WidipError } from '../../core/errors';
 import { MailClient } from '../../core/mail/client';
@@ -8,14 +9,9 @@ import { SmtpSink } from '../../runtime/simulators/smtp-sink';
 const message = { to: 'tech@widip.fr', subject: 'Coupure EHPAD', body: 'Corps confidentiel du message' };
 
 async function failure(work: Promise<unknown>): Promise<{ error: WidipError; elapsedMs: number }> {
-	const started = Date.now();
-	try {
-		await work;
-	} catch (error) {
-		expect(error).toBeInstanceOf(WidipError);
-		return { error: error as WidipError, elapsedMs: Date.now() - started };
-	}
-	throw new Error('expected the mail operation to fail');
+	const outcome = await failIn(work);
+	expect(outcome.error).toBeInstanceOf(WidipError);
+	return outcome;
 }
 
 /** Connection failures against real sockets: each fails with a typed, clear error within the timeout. */

@@ -1,10 +1,10 @@
 import { catalogue } from '../../core/catalogue';
-import type { WidipError } from '../../core/errors';
 import { MySecretClient } from '../../core/mysecret/client';
 import { SimulatorServer, type Fault } from '../../runtime/simulators/base';
 import { createMySecretSimulator, type MySecretSimulator } from '../../runtime/simulators/mysecret';
 import { freePort } from '../support/redis';
 import { captureLogger as capturingLogger } from '../support/capture-logger';
+import { timed } from '../support/timed';
 
 const API_KEY = 'mysecret-failure-key-e41f';
 const PAYLOAD = 'Reset-Pw-Tilleuls-93$kX';
@@ -12,20 +12,6 @@ const TIMEOUT_MS = 1500;
 /** Scheduling slack on top of the configured timeout. */
 const SLACK_MS = 400;
 
-interface Outcome {
-	error?: WidipError;
-	result?: unknown;
-	elapsedMs: number;
-}
-
-async function timed(promise: Promise<unknown>): Promise<Outcome> {
-	const started = Date.now();
-	try {
-		return { result: await promise, elapsedMs: Date.now() - started };
-	} catch (error) {
-		return { error: error as WidipError, elapsedMs: Date.now() - started };
-	}
-}
 
 describe('MySecret failure paths: a create is a write, sent exactly once', () => {
 	let simulator: MySecretSimulator;

@@ -1,3 +1,4 @@
+export { failure } from '../support/timed';
 import { randomBytes } from 'node:crypto';
 
 import type { ObserviumConfigInput } from '../../core/observium/config';
@@ -47,12 +48,3 @@ export function capturingLogger(): CapturingLogger {
 }
 
 /** Runs a promise that must fail and returns its error with how long it took. */
-export async function failure(promise: Promise<unknown>): Promise<{ error: any; elapsedMs: number }> {
-	const started = Date.now();
-	try {
-		await promise;
-	} catch (error) {
-		return { error, elapsedMs: Date.now() - started };
-	}
-	throw new Error('expected the call to fail, it succeeded');
-}

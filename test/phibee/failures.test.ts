@@ -1,30 +1,16 @@
 import { catalogue } from '../../core/catalogue';
-import type { WidipError } from '../../core/errors';
 import { PhibeeClient } from '../../core/phibee/client';
 import { SimulatorServer, type Fault } from '../../runtime/simulators/base';
 import { createPhibeeSimulator, type PhibeeSimulator } from '../../runtime/simulators/phibee';
 import { freePort } from '../support/redis';
 import { captureLogger as capturingLogger } from '../support/capture-logger';
+import { timed } from '../support/timed';
 
 const API_KEY = 'phibee-failure-key-77ab';
 const TIMEOUT_MS = 1500;
 /** Scheduling slack on top of the configured timeout. */
 const SLACK_MS = 400;
 
-interface Outcome {
-	error?: WidipError;
-	result?: unknown;
-	elapsedMs: number;
-}
-
-async function timed(promise: Promise<unknown>): Promise<Outcome> {
-	const started = Date.now();
-	try {
-		return { result: await promise, elapsedMs: Date.now() - started };
-	} catch (error) {
-		return { error: error as WidipError, elapsedMs: Date.now() - started };
-	}
-}
 
 /** Every Phibee operation with arguments that succeed when the simulator behaves. */
 const CALLS: Array<[string, object, string]> = [

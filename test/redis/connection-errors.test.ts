@@ -1,16 +1,7 @@
 import { Coordination } from '../../core/redis/coordination';
 import { WidipError } from '../../core/errors';
+import { failure } from '../support/timed';
 import { freePort, REDIS_HOST, REDIS_PORT, silentServer, spawnRedis, type SpawnedRedis } from '../support/redis';
-
-async function failure(promise: Promise<unknown>): Promise<{ error: WidipError; ms: number }> {
-	const started = Date.now();
-	try {
-		await promise;
-	} catch (error) {
-		return { error: error as WidipError, ms: Date.now() - started };
-	}
-	throw new Error('expected a failure');
-}
 
 describe('Redis connection failures', () => {
 	let secured: SpawnedRedis;
@@ -30,7 +21,7 @@ describe('Redis connection failures', () => {
 	});
 
 	it('a wrong password is an auth error that names the server and never the password', async () => {
-		const { error, ms } = await failure(
+		const { error, elapsedMs: ms } = await failure(
 			Coordination.connect({ host: '127.0.0.1', port: secured.port, password: 'wrong-pass-123', timeoutMs: 2000 }),
 		);
 		expect(error).toBeInstanceOf(WidipError);
@@ -47,7 +38,7 @@ describe('Redis connection failures', () => {
 
 	it('nothing listening is "unavailable" at once', async () => {
 		const port = await freePort();
-		const { error, ms } = await failure(Coordination.connect({ host: '127.0.0.1', port, timeoutMs: 2000 }));
+		const { error, elapsedMs: ms } = await failure(Coordination.connect({ host: '127.0.0.1', port, timeoutMs: 2000 }));
 		expect(error.kind).toBe('unavailable');
 		expect(error.message).toBe(`Redis at 127.0.0.1:${port} refused the connection (is it running?)`);
 		expect(ms).toBeLessThan(1000);
@@ -56,7 +47,7 @@ describe('Redis connection failures', () => {
 	it('a server that never answers fails within the configured timeout, no hang', async () => {
 		const server = await silentServer();
 		try {
-			const { error, ms } = await failure(Coordination.connect({ host: '127.0.0.1', port: server.port, timeoutMs: 800 }));
+			const { error, elapsedMs: ms } = await failure(Coordination.connect({ host: '127.0.0.1', port: server.port, timeoutMs: 800 }));
 			expect(error.kind).toBe('timeout');
 			expect(error.message).toBe(`Redis at 127.0.0.1:${server.port} did not answer within 800 ms`);
 			expect(ms).toBeGreaterThanOrEqual(700);
