@@ -1,11 +1,13 @@
 /** `npm run bench`: every benchmark prints its own baseline, measured in the same run. */
 import { benchActiveDirectory } from './ad';
+import { benchGpuProxy } from './gpu-proxy';
 import { benchLockHandoff } from './lock-handoff';
 
 async function main(): Promise<void> {
 	console.log(`widip bench — node ${process.version}, ${new Date().toISOString()}`);
 	await benchLockHandoff();
 	await benchActiveDirectory();
+	await benchGpuProxy();
 }
 
 main().catch((error) => {

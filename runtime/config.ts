@@ -2,7 +2,12 @@ import { readFileSync } from 'node:fs';
 
 import { z } from 'zod/v4';
 
+import { catalogue } from '../core/catalogue';
+import type { SafeguardLevel } from '../core/catalogue/operation';
+import { invalidAddresses, splitAddressList } from '../core/mail/addresses';
+import { parseMailConfig, type MailConfig } from '../core/mail/config';
 import { parseRedisConfig, type RedisConfig } from '../core/redis/config';
+import { parseLevelOverrides } from '../core/safeguard/policy';
 
 /**
  * The runtime's configuration: environment variables, optionally on top of a JSON file
@@ -32,6 +37,18 @@ export interface RuntimeConfig {
 	agentKeys: ApiKey[];
 	l1MinConfidence: number;
 	approvalTtlMinutes: number;
+	/** Per-operation Safeguard level overrides, checked against the catalogue. */
+	levels: Record<string, SafeguardLevel>;
+	/** Base URL technicians reach the runtime at: links in notices. */
+	publicUrl: string;
+	notices: NoticeConfig;
+}
+
+export interface NoticeConfig {
+	/** Generic JSON webhook (Teams / Slack style: `{"text": …}` plus the details). */
+	webhookUrl?: string;
+	/** Technicians' addresses and the SMTP relay to reach them. */
+	mail?: { to: string[]; smtp: MailConfig };
 }
 
 export const MIN_KEY_LENGTH = 24;
@@ -61,6 +78,16 @@ const envSchema = z.object({
 	WIDIP_AGENT_KEYS: z.string().default(''),
 	WIDIP_L1_MIN_CONFIDENCE: z.coerce.number().min(0).max(100).default(80),
 	WIDIP_APPROVAL_TTL_MINUTES: z.coerce.number().int().min(1).max(7 * 24 * 60).default(60),
+	WIDIP_SAFEGUARD_LEVELS: z.string().default(''),
+	WIDIP_PUBLIC_URL: z.string().optional(),
+	WIDIP_NOTIFY_WEBHOOK_URL: z.string().optional(),
+	WIDIP_NOTIFY_MAIL_TO: z.string().default(''),
+	WIDIP_SMTP_HOST: z.string().optional(),
+	WIDIP_SMTP_PORT: str.optional(),
+	WIDIP_SMTP_SECURE: bool.default(false),
+	WIDIP_SMTP_USER: z.string().optional(),
+	WIDIP_SMTP_PASSWORD: z.string().optional(),
+	WIDIP_SMTP_FROM: z.string().optional(),
 });
 
 type Source = Record<string, string | number | boolean | undefined>;
@@ -193,6 +220,9 @@ export function loadConfig(env: NodeJS.ProcessEnv | Source = process.env): Runti
 			}
 		}
 	}
+	const levels = levelsFrom(values.WIDIP_SAFEGUARD_LEVELS, problems);
+	const notices = noticesFrom(values, problems);
+	const publicUrl = httpUrl('WIDIP_PUBLIC_URL', values.WIDIP_PUBLIC_URL, problems) ?? `http://${values.WIDIP_HOST}:${values.WIDIP_PORT}`;
 	if (problems.length > 0 || !redis) throw new ConfigError(problems);
 
 	return {
@@ -205,7 +235,64 @@ export function loadConfig(env: NodeJS.ProcessEnv | Source = process.env): Runti
 		agentKeys,
 		l1MinConfidence: values.WIDIP_L1_MIN_CONFIDENCE,
 		approvalTtlMinutes: values.WIDIP_APPROVAL_TTL_MINUTES,
+		levels,
+		publicUrl: publicUrl.replace(/\/+$/, ''),
+		notices,
 	};
+}
+
+function levelsFrom(text: string, problems: string[]): Record<string, SafeguardLevel> {
+	if (!text.trim()) return {};
+	let value: unknown;
+	try {
+		value = JSON.parse(text);
+	} catch {
+		problems.push('WIDIP_SAFEGUARD_LEVELS: not valid JSON (expected {"operation.id": level, …})');
+		return {};
+	}
+	const { levels, problems: found } = parseLevelOverrides(value, catalogue);
+	for (const problem of found) problems.push(`WIDIP_SAFEGUARD_LEVELS: ${problem}`);
+	return levels;
+}
+
+function httpUrl(variable: string, text: string | undefined, problems: string[]): string | undefined {
+	if (!text) return undefined;
+	try {
+		const url = new URL(text);
+		if (url.protocol === 'http:' || url.protocol === 'https:') return text;
+	} catch {
+		// reported below
+	}
+	problems.push(`${variable}: not an http(s) URL`);
+	return undefined;
+}
+
+function noticesFrom(values: z.output<typeof envSchema>, problems: string[]): NoticeConfig {
+	const notices: NoticeConfig = {};
+	notices.webhookUrl = httpUrl('WIDIP_NOTIFY_WEBHOOK_URL', values.WIDIP_NOTIFY_WEBHOOK_URL, problems);
+	const to = splitAddressList(values.WIDIP_NOTIFY_MAIL_TO);
+	if (to.length === 0) return notices;
+	const bad = invalidAddresses(to);
+	if (bad.length > 0) problems.push(`WIDIP_NOTIFY_MAIL_TO: not e-mail addresses: ${bad.join(', ')}`);
+	if (!values.WIDIP_SMTP_HOST || !values.WIDIP_SMTP_FROM) {
+		problems.push('WIDIP_NOTIFY_MAIL_TO needs WIDIP_SMTP_HOST and WIDIP_SMTP_FROM');
+		return notices;
+	}
+	try {
+		const smtp = parseMailConfig({
+			host: values.WIDIP_SMTP_HOST,
+			port: values.WIDIP_SMTP_PORT ?? 587,
+			secure: values.WIDIP_SMTP_SECURE,
+			user: values.WIDIP_SMTP_USER,
+			password: values.WIDIP_SMTP_PASSWORD,
+			from: values.WIDIP_SMTP_FROM,
+		});
+		notices.mail = { to, smtp };
+	} catch (error) {
+		// parseMailConfig names fields, never values.
+		problems.push(`WIDIP_SMTP_*: ${(error as Error).message}`);
+	}
+	return notices;
 }
 
 /** The config with keys and passwords hidden: safe to log. */
@@ -219,5 +306,11 @@ export function describeConfig(config: RuntimeConfig): Record<string, unknown> {
 		agents: config.agentKeys.map((k) => k.name),
 		l1MinConfidence: config.l1MinConfidence,
 		approvalTtlMinutes: config.approvalTtlMinutes,
+		levels: config.levels,
+		publicUrl: config.publicUrl,
+		notices: {
+			webhook: config.notices.webhookUrl ? new URL(config.notices.webhookUrl).origin : 'off',
+			mail: config.notices.mail ? `${config.notices.mail.to.length} recipient(s) via ${config.notices.mail.smtp.host}:${config.notices.mail.smtp.port}` : 'off',
+		},
 	};
 }

@@ -16,6 +16,7 @@ import { MySecretClient } from '../core/mysecret/client';
 import { ObserviumClient } from '../core/observium/client';
 import { PhibeeClient } from '../core/phibee/client';
 import { Coordination } from '../core/redis/coordination';
+import { buildGpuProxy, startGpuProxy } from './gpu/proxy';
 import { DEFAULT_PORTS, SANDBOX_SECRETS, startSimulators, type SandboxPorts } from './simulators';
 
 const HOST = process.env.WIDIP_REDIS_HOST ?? '127.0.0.1';
@@ -50,7 +51,13 @@ async function ensureRedis(): Promise<{ port: number; stop?: () => void }> {
 function sandboxPorts(): SandboxPorts {
 	const base = Number(process.env.WIDIP_SANDBOX_PORT_BASE ?? 0);
 	if (!base) return DEFAULT_PORTS;
-	return { glpi: base + 1, observium: base + 2, phibee: base + 3, mysecret: base + 4, smtp: base + 5 };
+	return { glpi: base + 1, observium: base + 2, phibee: base + 3, mysecret: base + 4, smtp: base + 5, ollama: base + 6 };
+}
+
+/** The GPU proxy's sandbox port: beside the simulators. */
+function gpuProxyPort(): number {
+	const base = Number(process.env.WIDIP_SANDBOX_PORT_BASE ?? 0);
+	return base ? base + 7 : 8906;
 }
 
 async function step(label: string, id: string, args: unknown, clients: Partial<ServiceClients>): Promise<Record<string, unknown>> {
@@ -78,7 +85,18 @@ async function main(): Promise<void> {
 			groups: { team: ['astreinte@widip.example.fr'], managers: ['direction@widip.example.fr'], admins: ['admin@widip.example.fr'] },
 		}),
 	};
+	const gpu = buildGpuProxy({
+		backends: [{ name: 'gpu0', url: sims.urls.ollama, slots: 1 }],
+		keys: [],
+		defaultPriority: 'assist',
+		scheduler: { queueLimit: 64, maxWaitMs: 120_000, agingMs: 30_000, affinityWindowMs: 2000 },
+		keepAlive: '30m',
+		leaseMs: 10_000,
+		modelRefreshMs: 30_000,
+	});
+	const gpuUrl = await startGpuProxy(gpu, '127.0.0.1', gpuProxyPort());
 	const shutdown = async () => {
+		await gpu.close();
 		await Promise.all(Object.values(clients).map((client) => (client as { close(): Promise<void> }).close().catch(() => undefined)));
 		await sims.stop();
 		redis.stop?.();
@@ -86,6 +104,7 @@ async function main(): Promise<void> {
 	try {
 		console.log('\nSimulators (credentials for n8n in README → Sandbox):');
 		for (const [name, url] of Object.entries(sims.urls)) console.log(`  ${name.padEnd(10)} ${url}`);
+		console.log(`  ${'gpu proxy'.padEnd(10)} ${gpuUrl}  (Ollama API: point n8n's Ollama credential here; /metrics, /queue)`);
 
 		console.log('\nProactif, step by step: an Observium alert becomes a diagnosed ticket and a mail');
 		const now = Math.floor(Date.now() / 1000);
@@ -136,6 +155,22 @@ async function main(): Promise<void> {
 				await catalogue.run('redis.mutex_release', { lockName: 'gpu', token: grant.token }, clients);
 			}),
 		);
+		console.log('\nGPU proxy: one queue in front of the GPU — Proactif before Assist before batch, then arrival:');
+		const served: string[] = [];
+		const ask = async (agent: string, priority: string) => {
+			const answer = await fetch(`${gpuUrl}/api/generate`, {
+				method: 'POST',
+				headers: { 'x-widip-priority': priority },
+				body: JSON.stringify({ model: 'qwen2.5:7b', prompt: `${agent}: summarise the alert`, stream: false }),
+			});
+			const body = (await answer.json()) as { eval_count?: number };
+			served.push(agent);
+			console.log(`  ${String(served.length)}. ${agent.padEnd(9)} (${priority.padEnd(8)}) waited ${Number(answer.headers.get('x-widip-queue-wait-ms')).toFixed(0).padStart(4)} ms, ${body.eval_count} tokens`);
+		};
+		const first = ask('rag-batch', 'batch'); // takes the GPU; the rest queue behind it
+		await new Promise((r) => setTimeout(r, 10));
+		await Promise.all([first, ask('assist-1', 'assist'), ask('sentinel', 'proactif'), ask('assist-2', 'assist'), ask('notifier', 'proactif')]);
+		console.log(`  the scripted GPU saw at most ${sims.ollama.maxConcurrency} generation at a time`);
 		if (once) {
 			console.log('\nSandbox demo done (--once). `npm test` runs every test, including the real-n8n e2e.');
 			return;

@@ -1,14 +1,12 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
-
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import type Redis from 'ioredis';
 
 import { isWidipError } from '../core/errors';
 import type { Coordination } from '../core/redis/coordination';
-import { Approvals, type ApprovalRequest } from '../core/safeguard/approvals';
+import { Approvals } from '../core/safeguard/approvals';
 import { AuditLog } from '../core/safeguard/audit';
+import { bearer, matchKey } from './api-keys';
 import { approvalPage, approvalPageCsp } from './approval-page';
-import type { ApiKey, RuntimeConfig } from './config';
+import type { RuntimeConfig } from './config';
 
 export interface ServerDeps {
 	coordination: Coordination;
@@ -16,76 +14,15 @@ export interface ServerDeps {
 	audit?: AuditLog;
 	/** Fastify logger option; off by default (tests). Never logs headers, so keys stay out of logs. */
 	logger?: boolean;
+	/** Told after every decision, so a waiting n8n execution resumes at once. */
+	onDecision?: (approvalId: string) => void;
 }
 
 /** How long /health waits for Redis before answering 503. */
 const HEALTH_TIMEOUT_MS = 2000;
-/** The list shows at most this many requests (newest first). */
-const LIST_LIMIT = 200;
-
-/**
- * Index of approval requests by creation time: a sorted set `<prefix>safeguard:approvals`
- * (score = creation time in ms, member = request id), so listing needs no SCAN.
- */
-export class ApprovalIndex {
-	constructor(
-		private readonly redis: Redis,
-		private readonly prefix: string,
-	) {}
-
-	/** Approvals.request indexes every new request here (same key). */
-	get key(): string {
-		return `${this.prefix}safeguard:approvals`;
-	}
-
-	/** Newest first; ids whose request is gone (retention over) are dropped from the index. */
-	async list(approvals: Approvals, status: 'pending' | 'all'): Promise<ApprovalRequest[]> {
-		const ids = await this.redis.zrevrange(this.key, 0, status === 'pending' ? -1 : LIST_LIMIT - 1);
-		const out: ApprovalRequest[] = [];
-		const gone: string[] = [];
-		for (const id of ids) {
-			const request = await approvals.get(id);
-			if (!request) {
-				gone.push(id);
-				continue;
-			}
-			if (status === 'all' || request.status === 'pending') out.push(request);
-			if (out.length >= LIST_LIMIT) break;
-		}
-		if (gone.length > 0) await this.redis.zrem(this.key, ...gone);
-		return out;
-	}
-}
-
-
-function digest(text: string): Buffer {
-	return createHash('sha256').update(text, 'utf8').digest();
-}
-
-/** Constant-time lookup: compares SHA-256 digests (equal length) against every key, no early exit. */
-function matchKey(presented: string, keys: readonly ApiKey[]): ApiKey | undefined {
-	const given = digest(presented);
-	let found: ApiKey | undefined;
-	for (const entry of keys) {
-		if (timingSafeEqual(given, digest(entry.key)) && !found) found = entry;
-	}
-	return found;
-}
-
-function bearer(request: FastifyRequest): string | undefined {
-	const header = request.headers.authorization;
-	if (typeof header !== 'string') return undefined;
-	const match = /^Bearer\s+(.+)$/i.exec(header.trim());
-	return match ? match[1].trim() : undefined;
-}
 
 function problem(reply: FastifyReply, status: number, error: string, message: string) {
 	return reply.code(status).send({ error, message });
-}
-
-/** What a technician is shown: the stored request (its arguments are already redacted by Approvals). */
-function view(request: ApprovalRequest) {
-	return request;
 }
 
 declare module 'fastify' {
@@ -99,7 +36,6 @@ export function buildServer(config: RuntimeConfig, deps: ServerDeps): FastifyIns
 	const prefix = coordination.config.keyPrefix;
 	const approvals = deps.approvals ?? new Approvals(coordination.redis, prefix, config.approvalTtlMinutes * 60_000);
 	const audit = deps.audit ?? new AuditLog(coordination.redis, prefix);
-	const index = new ApprovalIndex(coordination.redis, prefix);
 
 	const app = Fastify({ logger: deps.logger ?? false, bodyLimit: 64 * 1024 });
 
@@ -170,14 +106,14 @@ export function buildServer(config: RuntimeConfig, deps: ServerDeps): FastifyIns
 
 			api.get<{ Querystring: { status?: string } }>('/', async (request) => {
 				const status = request.query.status === 'all' ? 'all' : 'pending';
-				const requests = await index.list(approvals, status);
-				return { requests: requests.map(view) };
+				const requests = await approvals.list(status);
+				return { requests };
 			});
 
 			api.get<{ Params: { id: string } }>('/:id', async (request, reply) => {
 				const found = await approvals.get(request.params.id);
 				if (!found) return await problem(reply, 404, 'not_found', 'no such approval request');
-				return view(found);
+				return found;
 			});
 
 			const decideRoute = (decision: 'approved' | 'rejected') =>
@@ -205,6 +141,7 @@ export function buildServer(config: RuntimeConfig, deps: ServerDeps): FastifyIns
 							approvalId: current.id,
 							digest: current.digest,
 						});
+						deps.onDecision?.(current.id);
 						return await problem(
 							reply,
 							409,
@@ -224,7 +161,8 @@ export function buildServer(config: RuntimeConfig, deps: ServerDeps): FastifyIns
 						digest: current.digest,
 						detail: comment ? { comment } : undefined,
 					});
-					return view(current);
+					deps.onDecision?.(current.id);
+					return current;
 				};
 
 			api.post('/:id/approve', decideRoute('approved'));

@@ -76,9 +76,20 @@ redis.call('HSET', KEYS[1], 'status', 'executed', 'executedAt', ARGV[3])
 return 'ok'
 `;
 
+/** Pending and past its expiry → expired ('ok'); otherwise why not: 'not_found' or the status it has. */
+const EXPIRE = `${NOW}
+if redis.call('EXISTS', KEYS[1]) == 0 then return 'not_found' end
+local status = redis.call('HGET', KEYS[1], 'status')
+if status ~= 'pending' then return status end
+if now <= tonumber(redis.call('HGET', KEYS[1], 'expiresAtMs')) then return 'pending' end
+redis.call('HSET', KEYS[1], 'status', 'expired')
+return 'ok'
+`;
+
 type ApprovalCommands = Redis & {
 	widipApprovalDecide(key: string, ...args: string[]): Promise<string>;
 	widipApprovalConsume(key: string, ...args: string[]): Promise<string>;
+	widipApprovalExpire(key: string): Promise<string>;
 };
 
 export interface NewRequest {
@@ -88,7 +99,24 @@ export interface NewRequest {
 	reason: string;
 	confidence?: number;
 	ttlMs?: number;
+	/** The effective level when policy overrides the catalogue's (default: the catalogue's). */
+	level?: number;
+	/**
+	 * Where to resume a waiting n8n execution once the request is decided or expires (Safeguard
+	 * Gate). Kept out of what technicians and audit see.
+	 */
+	resumeUrl?: string;
 }
+
+/** A request whose waiting n8n execution must be resumed: what the runtime's resumer needs. */
+export interface ResumeTarget {
+	id: string;
+	status: ApprovalStatus;
+	resumeUrl: string;
+	expiresAtMs: number;
+}
+
+const ID_PATTERN = /^[A-Za-z0-9_-]{22}$/;
 
 /**
  * Approval requests in Redis. An approval binds the exact arguments (SHA-256 of their canonical
@@ -106,6 +134,7 @@ export class Approvals {
 		if (typeof this.redis.widipApprovalDecide !== 'function') {
 			redis.defineCommand('widipApprovalDecide', { numberOfKeys: 1, lua: DECIDE });
 			redis.defineCommand('widipApprovalConsume', { numberOfKeys: 1, lua: CONSUME });
+			redis.defineCommand('widipApprovalExpire', { numberOfKeys: 1, lua: EXPIRE });
 		}
 	}
 
@@ -118,9 +147,15 @@ export class Approvals {
 		return `${this.prefix}safeguard:approvals`;
 	}
 
+	/** Sorted set of requests with a waiting n8n execution, score = expiry (ms): the resumer's work list. */
+	get waitingKey(): string {
+		return `${this.prefix}safeguard:waiting`;
+	}
+
 	async request(input: NewRequest): Promise<ApprovalRequest> {
 		const { operation, args } = input;
-		if (operation.level >= 4) {
+		const level = input.level ?? operation.level;
+		if (level >= 4) {
 			throw new WidipError('bad_request', `${operation.id} is L4 (forbidden to AI): it cannot be requested or approved`, {
 				service: 'safeguard',
 				operation: operation.id,
@@ -132,7 +167,7 @@ export class Approvals {
 		const fields = {
 			id,
 			operationId: operation.id,
-			level: String(operation.level),
+			level: String(level),
 			digest: argumentsDigest(operation.id, args),
 			arguments: canonicalJson(redactArguments(operation, args)),
 			requester: JSON.stringify(input.requester),
@@ -141,15 +176,43 @@ export class Approvals {
 			createdAt: new Date(now).toISOString(),
 			expiresAtMs: String(expiresAtMs),
 			status: 'pending',
+			...(input.resumeUrl ? { resumeUrl: input.resumeUrl } : {}),
 		};
 		const key = this.key(id);
-		await this.redis.multi().hset(key, fields).pexpireat(key, expiresAtMs + RETENTION_MS).zadd(this.indexKey, now, id).exec();
+		const write = this.redis.multi().hset(key, fields).pexpireat(key, expiresAtMs + RETENTION_MS).zadd(this.indexKey, now, id);
+		if (input.resumeUrl) write.zadd(this.waitingKey, expiresAtMs, id);
+		await write.exec();
 		return (await this.get(id))!;
 	}
 
 	async get(id: string): Promise<ApprovalRequest | null> {
-		if (!/^[A-Za-z0-9_-]{22}$/.test(id)) return null;
-		const row = await this.redis.hgetall(this.key(id));
+		if (!ID_PATTERN.test(id)) return null;
+		return this.fromRow(await this.redis.hgetall(this.key(id)));
+	}
+
+	/**
+	 * The technicians' list, newest first, at most `limit`: every request or the pending ones. One
+	 * pipelined read; ids whose request is gone (retention over) leave the index.
+	 */
+	async list(status: 'pending' | 'all', limit = 200): Promise<ApprovalRequest[]> {
+		const ids = await this.redis.zrevrange(this.indexKey, 0, status === 'pending' ? -1 : limit - 1);
+		if (ids.length === 0) return [];
+		const read = this.redis.pipeline();
+		for (const id of ids) read.hgetall(this.key(id));
+		const rows = (await read.exec()) ?? [];
+		const out: ApprovalRequest[] = [];
+		const gone: string[] = [];
+		for (const [index, [error, row]] of rows.entries()) {
+			if (error) throw error;
+			const request = this.fromRow(row as Record<string, string>);
+			if (!request) gone.push(ids[index]);
+			else if (status === 'all' || request.status === 'pending') out.push(request);
+		}
+		if (gone.length > 0) await this.redis.zrem(this.indexKey, ...gone);
+		return out.slice(0, limit);
+	}
+
+	private fromRow(row: Record<string, string>): ApprovalRequest | null {
 		if (!row.id) return null;
 		const expired = row.status === 'pending' && Date.now() > Number(row.expiresAtMs);
 		return {
@@ -177,14 +240,51 @@ export class Approvals {
 		if (decision === 'rejected' && !comment.trim()) {
 			throw new WidipError('bad_request', 'a rejection needs a comment', { service: 'safeguard' });
 		}
-		if (!/^[A-Za-z0-9_-]{22}$/.test(id)) return 'not_found';
+		if (!ID_PATTERN.test(id)) return 'not_found';
 		return await this.redis.widipApprovalDecide(this.key(id), decision, approver, comment, new Date().toISOString());
 	}
 
 	/** 'ok' exactly once for the approved operation and arguments; otherwise why not. */
 	async consume(id: string, operationId: string, args: Record<string, unknown>): Promise<string> {
-		if (!/^[A-Za-z0-9_-]{22}$/.test(id)) return 'not_found';
+		if (!ID_PATTERN.test(id)) return 'not_found';
 		return await this.redis.widipApprovalConsume(this.key(id), operationId, argumentsDigest(operationId, args), new Date().toISOString());
+	}
+
+	/**
+	 * Consumes an approval for the operation and arguments it was requested with (the Safeguard
+	 * Gate's case: the approved arguments travel on with the item). Same atomic step as consume().
+	 */
+	async consumeAsRequested(id: string): Promise<string> {
+		if (!ID_PATTERN.test(id)) return 'not_found';
+		const [operationId, digest] = await this.redis.hmget(this.key(id), 'operationId', 'digest');
+		if (!operationId || !digest) return 'not_found';
+		return await this.redis.widipApprovalConsume(this.key(id), operationId, digest, new Date().toISOString());
+	}
+
+	/** Marks a pending request past its expiry as expired: 'ok' once, then its status. */
+	async expire(id: string): Promise<string> {
+		if (!ID_PATTERN.test(id)) return 'not_found';
+		return await this.redis.widipApprovalExpire(this.key(id));
+	}
+
+	/** Requests whose n8n execution still waits to be resumed, soonest expiry first. */
+	async waiting(limit = 500): Promise<ResumeTarget[]> {
+		const ids = await this.redis.zrange(this.waitingKey, 0, String(limit - 1));
+		const targets: ResumeTarget[] = [];
+		for (const id of ids) {
+			const [status, resumeUrl, expiresAtMs] = await this.redis.hmget(this.key(id), 'status', 'resumeUrl', 'expiresAtMs');
+			if (!status || !resumeUrl) {
+				await this.redis.zrem(this.waitingKey, id);
+				continue;
+			}
+			targets.push({ id, status: status as ApprovalStatus, resumeUrl, expiresAtMs: Number(expiresAtMs) });
+		}
+		return targets;
+	}
+
+	/** The execution was resumed (or can no longer be): drop it from the work list. */
+	async resumed(id: string): Promise<void> {
+		await this.redis.zrem(this.waitingKey, id);
 	}
 
 	async recordResult(id: string, summary: string): Promise<void> {

@@ -43,8 +43,9 @@ export class AuditLog {
 	}
 
 	/** Every entry as one JSON object per line, oldest first: what `widip audit export` prints. */
-	async *exportJsonLines(batch = 500): AsyncGenerator<string> {
-		let start = '-';
+	async *exportJsonLines(batch = 500, sinceMs?: number): AsyncGenerator<string> {
+		// Stream ids start with their time in ms: `--since` is a range query, not a filter.
+		let start = sinceMs === undefined ? '-' : `${Math.max(0, Math.floor(sinceMs))}-0`;
 		for (;;) {
 			const entries = await this.redis.xrange(this.key, start, '+', 'COUNT', batch);
 			for (const [id, flat] of entries) {

@@ -4,6 +4,7 @@ import { NodeConnectionTypes } from 'n8n-workflow';
 import { catalogue } from '../../core/catalogue';
 import { catalogueProperties } from '../shared/catalogue-properties';
 import { executeCatalogueOperation } from '../shared/execute-operation';
+import { widipRedisConnectionTest } from '../shared/redis-connection';
 import { openAdClients, widipAdConnectionTest } from './connection';
 
 /**
@@ -26,11 +27,13 @@ export class ActiveDirectory implements INodeType {
 		credentials: [
 			{ name: 'widipActiveDirectoryApi', required: true, testedBy: 'widipAdConnectionTest' },
 			{ name: 'widipMySecretApi', required: false },
+			// Safeguard's approvals and audit, read when the node runs as an AI tool.
+			{ name: 'widipRedisApi', required: false, testedBy: 'widipRedisConnectionTest' },
 		],
 		properties: catalogueProperties(catalogue.list({ service: 'ad' })),
 	};
 
-	methods = { credentialTest: { widipAdConnectionTest } };
+	methods = { credentialTest: { widipAdConnectionTest, widipRedisConnectionTest } };
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		return await executeCatalogueOperation(this, { outputs: 1, openClients: () => openAdClients(this) });

@@ -4,6 +4,7 @@ import { NodeConnectionTypes } from 'n8n-workflow';
 import { catalogue } from '../../core/catalogue';
 import { catalogueProperties } from '../shared/catalogue-properties';
 import { executeCatalogueOperation } from '../shared/execute-operation';
+import { widipRedisConnectionTest } from '../shared/redis-connection';
 import { openGlpiClients } from './connection';
 
 /** GLPI tickets and clients through the legacy REST API; every operation comes from the catalogue. */
@@ -20,9 +21,15 @@ export class Glpi implements INodeType {
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
 		usableAsTool: true,
-		credentials: [{ name: 'widipGlpiApi', required: true }],
+		credentials: [
+			{ name: 'widipGlpiApi', required: true },
+			// Safeguard's approvals and audit, read when the node runs as an AI tool.
+			{ name: 'widipRedisApi', required: false, testedBy: 'widipRedisConnectionTest' },
+		],
 		properties: catalogueProperties(catalogue.list({ service: 'glpi' })),
 	};
+
+	methods = { credentialTest: { widipRedisConnectionTest } };
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		return await executeCatalogueOperation(this, { outputs: 1, openClients: () => openGlpiClients(this) });

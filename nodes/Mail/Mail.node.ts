@@ -4,6 +4,7 @@ import { NodeConnectionTypes } from 'n8n-workflow';
 import { catalogue } from '../../core/catalogue';
 import { catalogueProperties } from '../shared/catalogue-properties';
 import { executeCatalogueOperation } from '../shared/execute-operation';
+import { widipRedisConnectionTest } from '../shared/redis-connection';
 import { openMailClients, widipSmtpConnectionTest } from './connection';
 
 const OPERATIONS = catalogue.list({ service: 'mail' });
@@ -22,11 +23,15 @@ export class Mail implements INodeType {
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
 		usableAsTool: true,
-		credentials: [{ name: 'widipSmtpApi', required: true, testedBy: 'widipSmtpConnectionTest' }],
+		credentials: [
+			{ name: 'widipSmtpApi', required: true, testedBy: 'widipSmtpConnectionTest' },
+			// Safeguard's approvals and audit, read when the node runs as an AI tool.
+			{ name: 'widipRedisApi', required: false, testedBy: 'widipRedisConnectionTest' },
+		],
 		properties: catalogueProperties(OPERATIONS),
 	};
 
-	methods = { credentialTest: { widipSmtpConnectionTest } };
+	methods = { credentialTest: { widipSmtpConnectionTest, widipRedisConnectionTest } };
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		return await executeCatalogueOperation(this, { outputs: 1, openClients: () => openMailClients(this) });

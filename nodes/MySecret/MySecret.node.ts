@@ -9,6 +9,7 @@ import { NodeConnectionTypes } from 'n8n-workflow';
 import { catalogue } from '../../core/catalogue';
 import { catalogueProperties } from '../shared/catalogue-properties';
 import { executeCatalogueOperation } from '../shared/execute-operation';
+import { widipRedisConnectionTest } from '../shared/redis-connection';
 import { MYSECRET_CREDENTIAL, openMySecretClients } from './connection';
 
 const OPERATIONS = catalogue.list({ service: 'mysecret' });
@@ -28,9 +29,15 @@ export class MySecret implements INodeType {
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
 		usableAsTool: true,
-		credentials: [{ name: MYSECRET_CREDENTIAL, required: true }],
+		credentials: [
+			{ name: MYSECRET_CREDENTIAL, required: true },
+			// Safeguard's approvals and audit, read when the node runs as an AI tool.
+			{ name: 'widipRedisApi', required: false, testedBy: 'widipRedisConnectionTest' },
+		],
 		properties: catalogueProperties(OPERATIONS),
 	};
+
+	methods = { credentialTest: { widipRedisConnectionTest } };
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		return await executeCatalogueOperation(this, {

@@ -6,6 +6,7 @@ import type { AnyOperation } from '../../core/catalogue/operation';
 import type { ServiceClients } from '../../core/catalogue/services';
 import { isWidipError } from '../../core/errors';
 import { ADDITIONAL_FIELDS, OPERATION_FIELD, planFields } from './catalogue-properties';
+import { ToolSafeguard } from './tool-safeguard';
 
 export interface CatalogueNodeOptions {
 	/** Number of main outputs the node declares. */
@@ -54,7 +55,8 @@ function readArguments(context: IExecuteFunctions, operation: AnyOperation, item
 /**
  * The execute() of every catalogue-backed node: read the fields the catalogue defines, run the
  * operation through the registry (validation + output check), route, pair and handle errors the
- * n8n way (continueOnFail, itemIndex).
+ * n8n way (continueOnFail, itemIndex). As an AI tool (`…Tool` type) Safeguard decides first, and
+ * service clients are opened only once an item is allowed to run.
  */
 export async function executeCatalogueOperation(
 	context: IExecuteFunctions,
@@ -64,28 +66,51 @@ export async function executeCatalogueOperation(
 	const outputs: INodeExecutionData[][] = Array.from({ length: options.outputs }, () => []);
 	// As an AI tool only output 0 reaches the agent, so every answer must go there.
 	const asTool = context.getNode().type.endsWith('Tool');
-	let opened: Awaited<ReturnType<CatalogueNodeOptions['openClients']>>;
-	try {
-		opened = await options.openClients();
-	} catch (error) {
+	let opened: Awaited<ReturnType<CatalogueNodeOptions['openClients']>> | undefined;
+	let openFailure: unknown;
+	const clients = async (itemIndex: number) => {
+		if (openFailure === undefined && !opened) {
+			opened = await options.openClients().catch((error: unknown) => {
+				openFailure = error;
+				return undefined;
+			});
+		}
 		// No connection, no item can succeed: with continueOnFail each item carries the reason.
-		if (!context.continueOnFail()) throw toNodeError(context.getNode(), error, 0);
-		const message = toNodeError(context.getNode(), error, 0).message;
-		outputs[0] = items.map((_, itemIndex) => ({ json: { error: message }, pairedItem: { item: itemIndex } }));
-		return outputs;
-	}
-	const { clients, close } = opened;
+		if (!opened) throw toNodeError(context.getNode(), openFailure, itemIndex);
+		return opened.clients;
+	};
+	let guard: ToolSafeguard | undefined;
 	try {
+		if (asTool) {
+			try {
+				guard = await ToolSafeguard.open(context);
+			} catch (error) {
+				// Safeguard unreachable: nothing may run; with continueOnFail each item says why.
+				if (!context.continueOnFail()) throw toNodeError(context.getNode(), error, 0);
+				const message = toNodeError(context.getNode(), error, 0).message;
+				outputs[0] = items.map((_, itemIndex) => ({ json: { error: message }, pairedItem: { item: itemIndex } }));
+				return outputs;
+			}
+		}
 		for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
 			try {
 				const operationId = context.getNodeParameter(OPERATION_FIELD, itemIndex) as string;
 				const operation = catalogue.get(operationId);
-				if (asTool && operation.level === 4) {
-					// L4 (create / delete accounts…) is never done by AI: only a workflow a person built runs it.
-					throw new NodeOperationError(context.getNode(), `${operation.id} is forbidden to AI agents (Safeguard L4): a person must do it`, { itemIndex });
-				}
 				const args = readArguments(context, operation, itemIndex);
-				const result = (await catalogue.run(operation.id, args, clients)) as IDataObject;
+				const check = guard ? await guard.check(operation, args, itemIndex) : ({ run: true, guarded: false } as const);
+				if (!check.run) {
+					outputs[0].push({ json: check.answer, pairedItem: { item: itemIndex } });
+					continue;
+				}
+				let result: IDataObject;
+				try {
+					result = (await catalogue.run(operation.id, args, await clients(itemIndex))) as IDataObject;
+				} catch (error) {
+					const failure = toNodeError(context.getNode(), error, itemIndex);
+					await guard?.recordExecution(operation, check, 'failed', failure.message);
+					throw failure;
+				}
+				await guard?.recordExecution(operation, check, 'succeeded', `returned ${Object.keys(result).join(', ')}`);
 				const output = asTool ? 0 : (options.route?.(operation.id, result) ?? 0);
 				outputs[output].push({ json: result, pairedItem: { item: itemIndex } });
 			} catch (error) {
@@ -100,7 +125,8 @@ export async function executeCatalogueOperation(
 			}
 		}
 	} finally {
-		await close();
+		await guard?.close();
+		await opened?.close();
 	}
 	return outputs;
 }

@@ -6,6 +6,7 @@ import { createGlpiSimulator, type GlpiSimulator } from './glpi/server';
 import { createMySecretSimulator, DEFAULT_MYSECRET_API_KEY, type MySecretSimulator } from './mysecret';
 import { createObserviumSimulator, DEFAULT_OBSERVIUM_PASSWORD, DEFAULT_OBSERVIUM_USERNAME, type ObserviumSimulator } from './observium';
 import { createPhibeeSimulator, DEFAULT_PHIBEE_API_KEY, type PhibeeSimulator } from './phibee';
+import { createFakeOllama, type FakeOllama } from './ollama';
 import { SINK_USER, SmtpSink } from './smtp-sink';
 
 export const SANDBOX_SECRETS = {
@@ -24,9 +25,11 @@ export interface SandboxPorts {
 	phibee: number;
 	mysecret: number;
 	smtp: number;
+	/** The scripted Ollama (its real port, 11434, is left to a real one). */
+	ollama: number;
 }
 
-export const DEFAULT_PORTS: SandboxPorts = { glpi: 8901, observium: 8902, phibee: 8903, mysecret: 8904, smtp: 2525 };
+export const DEFAULT_PORTS: SandboxPorts = { glpi: 8901, observium: 8902, phibee: 8903, mysecret: 8904, smtp: 2525, ollama: 8905 };
 
 export interface RunningSimulators {
 	glpi: GlpiSimulator;
@@ -34,7 +37,8 @@ export interface RunningSimulators {
 	phibee: PhibeeSimulator;
 	mysecret: MySecretSimulator;
 	smtp: SmtpSink;
-	urls: { glpi: string; observium: string; phibee: string; mysecret: string; smtp: string };
+	ollama: FakeOllama;
+	urls: { glpi: string; observium: string; phibee: string; mysecret: string; smtp: string; ollama: string };
 	stop(): Promise<void>;
 }
 
@@ -43,6 +47,8 @@ export async function startSimulators(ports: SandboxPorts = DEFAULT_PORTS): Prom
 	const observium = createObserviumSimulator();
 	const phibee = createPhibeeSimulator();
 	const mysecret = createMySecretSimulator();
+	// A GPU-like pace: a short prompt evaluation, then tokens as a 7B model on one GPU gives them.
+	const ollama = createFakeOllama({ latencyMs: 40, tokensPerSecond: 60, tokens: 12 });
 	const started: Array<{ stop(): Promise<void> }> = [];
 	const stop = async () => {
 		await Promise.all(started.map((server) => server.stop().catch(() => undefined)));
@@ -58,18 +64,22 @@ export async function startSimulators(ports: SandboxPorts = DEFAULT_PORTS): Prom
 		started.push(mysecret);
 		const smtp = await SmtpSink.start(SANDBOX_SECRETS.smtpPassword, ports.smtp);
 		started.push(smtp);
+		const ollamaUrl = await ollama.start(ports.ollama);
+		started.push(ollama);
 		return {
 			glpi,
 			observium,
 			phibee,
 			mysecret,
 			smtp,
+			ollama,
 			urls: {
 				glpi: `${glpiUrl}/apirest.php`,
 				observium: `${observiumUrl}/api/v0`,
 				phibee: phibeeUrl,
 				mysecret: mysecretUrl,
 				smtp: `smtp://127.0.0.1:${smtp.port}`,
+				ollama: ollamaUrl,
 			},
 			stop,
 		};

@@ -1,4 +1,4 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -168,6 +168,55 @@ export class N8nHarness {
 			output: `${stdout}\n${stderr}`,
 			durationMs: Date.now() - started,
 		};
+	}
+
+	/** n8n 2.x: publishing replaces activation; it must happen while n8n is stopped. */
+	async publish(workflowId: string): Promise<void> {
+		await this.n8n(['publish:workflow', `--id=${workflowId}`]);
+	}
+
+	private server?: ChildProcess;
+	private serverLog = '';
+	/** Base URL of the running `n8n start`, e.g. http://127.0.0.1:5678 */
+	baseUrl = '';
+
+	/**
+	 * `n8n start` on a free port, serving production webhooks and resume URLs
+	 * (`/webhook-waiting/<execution>`) at baseUrl; resolves once /healthz answers.
+	 */
+	async start(timeoutMs = 180_000): Promise<string> {
+		const port = await freePort();
+		this.baseUrl = `http://127.0.0.1:${port}`;
+		const server = spawn(path.join(this.n8nDir, 'node_modules', '.bin', 'n8n'), ['start'], {
+			env: { ...this.env(), N8N_PORT: String(port), N8N_LISTEN_ADDRESS: '127.0.0.1', N8N_WEBHOOK_URL: `${this.baseUrl}/`, N8N_HOST: '127.0.0.1' },
+			stdio: ['ignore', 'pipe', 'pipe'],
+		});
+		this.server = server;
+		server.stdout!.on('data', (chunk: Buffer) => (this.serverLog += chunk.toString()));
+		server.stderr!.on('data', (chunk: Buffer) => (this.serverLog += chunk.toString()));
+		const deadline = Date.now() + timeoutMs;
+		while (Date.now() < deadline) {
+			if (server.exitCode !== null) throw new Error(`n8n start exited (${server.exitCode}):\n${this.serverLog}`);
+			const ready = await fetch(`${this.baseUrl}/healthz/readiness`).then((r) => r.ok, () => false);
+			if (ready) return this.baseUrl;
+			await new Promise((resolve) => setTimeout(resolve, 500));
+		}
+		throw new Error(`n8n start not ready within ${timeoutMs} ms:\n${this.serverLog}`);
+	}
+
+	/** What the running n8n printed so far (for failures and "no secret anywhere" checks). */
+	log(): string {
+		return this.serverLog;
+	}
+
+	async stop(): Promise<void> {
+		const server = this.server;
+		if (!server || server.exitCode !== null) return;
+		const exited = new Promise((resolve) => server.once('exit', resolve));
+		server.kill('SIGTERM');
+		const timer = setTimeout(() => server.kill('SIGKILL'), 20_000);
+		await exited;
+		clearTimeout(timer);
 	}
 
 	dispose(): void {

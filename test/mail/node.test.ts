@@ -36,8 +36,12 @@ describe('WIDIP Mail node', () => {
 	it('is the `mail` node, usable as a tool, with its credential tested by verify()', () => {
 		const { description, methods } = new Mail();
 		expect(description).toMatchObject({ name: 'mail', displayName: 'WIDIP Mail', usableAsTool: true });
-		expect(description.credentials).toEqual([{ name: 'widipSmtpApi', required: true, testedBy: 'widipSmtpConnectionTest' }]);
-		expect(Object.keys(methods.credentialTest)).toEqual(['widipSmtpConnectionTest']);
+		expect(description.credentials).toEqual([
+			{ name: 'widipSmtpApi', required: true, testedBy: 'widipSmtpConnectionTest' },
+			// Safeguard's approvals and audit when the node runs as an AI tool.
+			{ name: 'widipRedisApi', required: false, testedBy: 'widipRedisConnectionTest' },
+		]);
+		expect(Object.keys(methods.credentialTest)).toEqual(['widipSmtpConnectionTest', 'widipRedisConnectionTest']);
 		const operations = description.properties.find((property) => property.name === 'operation')!.options as Array<{ value: string }>;
 		expect(operations.map((option) => option.value)).toEqual([
 			'mail.send_mail',

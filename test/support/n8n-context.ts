@@ -9,9 +9,12 @@ export interface FakeExecuteContextOptions {
 	name?: string;
 	/** One entry per input item: that item's node parameters. */
 	params: IDataObject[];
-	/** What `getCredentials` resolves to, whatever credential type is asked for. */
-	credentials: IDataObject;
+	/** What `getCredentials` resolves to, whatever credential type is asked for… */
+	credentials?: IDataObject;
+	/** …unless credentials are given per type: these are also the ones set on the node. */
+	credentialsByType?: Record<string, IDataObject>;
 	continueOnFail?: boolean;
+	executionId?: string;
 }
 
 /**
@@ -27,13 +30,20 @@ export function fakeExecuteContext(options: FakeExecuteContextOptions): IExecute
 		typeVersion: 1,
 		position: [0, 0],
 		parameters: {},
+		credentials: Object.fromEntries(Object.keys(options.credentialsByType ?? {}).map((type) => [type, { id: type, name: type }])),
 	};
 	return {
 		getInputData: () => options.params.map(() => ({ json: {} })),
 		getNodeParameter: (name: string, itemIndex: number, fallback?: unknown) =>
 			options.params[itemIndex][name] ?? fallback,
 		getNode: () => node,
-		getCredentials: async () => options.credentials,
+		getCredentials: async (type: string) => {
+			const found = options.credentialsByType?.[type] ?? options.credentials;
+			if (!found) throw new Error(`Node does not have credentials of type "${type}"`);
+			return found;
+		},
+		getWorkflow: () => ({ id: 'wf-test', name: 'test', active: false }),
+		getExecutionId: () => options.executionId ?? 'exec-test',
 		continueOnFail: () => options.continueOnFail ?? false,
 		logger: silentLogger,
 	} as unknown as IExecuteFunctions;

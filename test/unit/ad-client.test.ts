@@ -130,6 +130,11 @@ describe('Active Directory client rules', () => {
 			params: [{ resource: 'user', operation: 'ad.delete_user', sAMAccountName: 'm.dubois' }],
 			credentials: { backend: 'ldaps', url: 'ldaps://127.0.0.1:1', bindDn: 'x', bindPassword: 'y', baseDn: 'DC=widip,DC=test', timeoutMs: 500 },
 		});
-		await expect(node.execute.call(context)).rejects.toThrow('ad.delete_user is forbidden to AI agents (Safeguard L4): a person must do it');
+		// The agent reads the refusal on output 0; the unreachable DC (port 1) is never contacted.
+		const [items] = await node.execute.call(context);
+		expect(items[0].json).toEqual({
+			status: 'forbidden',
+			message: 'Safeguard: ad.delete_user is forbidden to AI agents (L4): a person must do it. Nothing was done.',
+		});
 	});
 });

@@ -19,6 +19,9 @@ const NODES: INodeTypeDescription[] = packageJson.n8n.nodes.map((distPath) => {
 	return new (Object.values(module)[0])().description;
 });
 
+/** The nodes that present catalogue operations (the Safeguard Gate names any operation instead). */
+const CATALOGUE_NODES = (): INodeTypeDescription[] => NODES.filter((node) => node.properties.some((property) => property.name === 'operation'));
+
 function operationOptions(description: INodeTypeDescription) {
 	return description.properties
 		.filter((property) => property.name === 'operation')
@@ -80,11 +83,19 @@ describe('faces derived from the catalogue agree with it', () => {
 	});
 
 	it('every catalogue operation appears in exactly one node', () => {
-		const listed = NODES.flatMap((node) => operationOptions(node).map((option) => option.value));
+		const listed = CATALOGUE_NODES().flatMap((node) => operationOptions(node).map((option) => option.value));
 		expect([...listed].sort()).toEqual(OPERATIONS.map((operation) => operation.id).sort());
 	});
 
-	it.each(NODES.map((node) => [node.name, node] as const))('node %s shows exactly the catalogue inputs', (_name, node) => {
+	it('the Safeguard Gate offers every catalogue operation, with its level', () => {
+		const gate = NODES.find((node) => node.name === 'safeguardGate')!;
+		const options = gate.properties.find((property) => property.name === 'operationId')!.options as Array<{ value: string; name: string }>;
+		expect(options.map((option) => option.value).sort()).toEqual(OPERATIONS.map((operation) => operation.id).sort());
+		for (const option of options) expect(option.name).toBe(`${option.value} (L${catalogue.get(option.value).level})`);
+		expect(gate.outputNames).toEqual(['Allowed', 'Forbidden', 'Approved', 'Rejected', 'Expired']);
+	});
+
+	it.each(CATALOGUE_NODES().map((node) => [node.name, node] as const))('node %s shows exactly the catalogue inputs', (_name, node) => {
 		expect(node.usableAsTool).toBe(true);
 		// resource / operation style: each resource offers exactly the operations that name it
 		const resource = node.properties.find((p) => p.name === 'resource');

@@ -1,0 +1,269 @@
+import type {
+	IDataObject,
+	IExecuteFunctions,
+	INodeExecutionData,
+	INodeType,
+	INodeTypeDescription,
+	IWebhookFunctions,
+	IWebhookResponseData,
+} from 'n8n-workflow';
+import { NodeConnectionTypes, NodeOperationError, WAIT_INDEFINITELY } from 'n8n-workflow';
+
+import { catalogue } from '../../core/catalogue';
+import { Coordination } from '../../core/redis/coordination';
+import type { ApprovalRequest } from '../../core/safeguard/approvals';
+import { decide } from '../../core/safeguard/decision';
+import { Safeguard } from '../../core/safeguard/guard';
+import { toNodeError } from '../shared/execute-operation';
+import { REDIS_CREDENTIAL, redisConfigFromCredentials, widipRedisConnectionTest } from '../shared/redis-connection';
+
+/** Output indexes, in the order of `outputNames`. */
+const ALLOWED = 0;
+const FORBIDDEN = 1;
+const APPROVED = 2;
+const REJECTED = 3;
+const EXPIRED = 4;
+const OUTPUTS = 5;
+
+function parseConfidence(context: IExecuteFunctions, raw: unknown, itemIndex: number): number | undefined {
+	if (raw === undefined || raw === null || (typeof raw === 'string' && raw.trim() === '')) return undefined;
+	const value = typeof raw === 'number' ? raw : Number(String(raw).trim());
+	if (!Number.isFinite(value) || value < 0 || value > 100) {
+		throw new NodeOperationError(context.getNode(), `Confidence must be a number from 0 to 100, or empty for none (got "${String(raw)}")`, {
+			itemIndex,
+		});
+	}
+	return value;
+}
+
+function parseArguments(context: IExecuteFunctions, raw: unknown, itemIndex: number): Record<string, unknown> {
+	let value = raw;
+	if (typeof raw === 'string') {
+		try {
+			value = raw.trim() === '' ? {} : (JSON.parse(raw) as unknown);
+		} catch {
+			throw new NodeOperationError(context.getNode(), 'Arguments is not valid JSON', { itemIndex });
+		}
+	}
+	if (!value || typeof value !== 'object' || Array.isArray(value)) {
+		throw new NodeOperationError(context.getNode(), 'Arguments must be a JSON object, e.g. {"samAccountName": "jdupont"}', { itemIndex });
+	}
+	return value as Record<string, unknown>;
+}
+
+function describeRequest(request: ApprovalRequest): IDataObject {
+	return {
+		approvalId: request.id,
+		status: request.status,
+		operationId: request.operationId,
+		level: request.level,
+		arguments: request.arguments as IDataObject,
+		reason: request.reason,
+		approver: request.approver,
+		comment: request.comment,
+		decidedAt: request.decidedAt,
+		expiresAt: request.expiresAt,
+	};
+}
+
+/**
+ * Puts Safeguard in a workflow: an AI-proposed action goes out by Allowed or Forbidden at once, or,
+ * when a technician must decide, the execution waits (n8n's send-and-wait pattern) until the
+ * runtime resumes it, then goes out by Approved, Rejected or Expired with the approval id.
+ */
+// Not an AI tool: it waits for a person, which a tool call cannot do; AI tools get Safeguard in
+// their own …Tool variants instead. Its webhook only resumes this node's own waiting execution
+// (restartWebhook, like n8n's Wait node): there is no third-party registration to manage.
+// eslint-disable-next-line @n8n/community-nodes/node-usable-as-tool, @n8n/community-nodes/webhook-lifecycle-complete -- see above
+export class SafeguardGate implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'WIDIP Safeguard Gate',
+		name: 'safeguardGate',
+		icon: { light: 'file:../../icons/safeguard.svg', dark: 'file:../../icons/safeguard.dark.svg' },
+		group: ['transform'],
+		version: 1,
+		subtitle: '={{ $parameter["operationId"] }}',
+		description: 'Let an AI-proposed action through only as Safeguard allows, waiting for a technician when it must',
+		defaults: { name: 'Safeguard Gate' },
+		inputs: [NodeConnectionTypes.Main],
+		outputs: [NodeConnectionTypes.Main, NodeConnectionTypes.Main, NodeConnectionTypes.Main, NodeConnectionTypes.Main, NodeConnectionTypes.Main],
+		outputNames: ['Allowed', 'Forbidden', 'Approved', 'Rejected', 'Expired'],
+		credentials: [{ name: REDIS_CREDENTIAL, required: true, testedBy: 'widipRedisConnectionTest' }],
+		webhooks: [
+			{
+				// The runtime calls the execution's resume URL once a technician decides or the request expires.
+				name: 'default',
+				httpMethod: 'POST',
+				responseMode: 'onReceived',
+				path: '',
+				restartWebhook: true,
+			},
+		],
+		properties: [
+			{
+				displayName: 'Operation',
+				name: 'operationId',
+				type: 'options',
+				options: catalogue.list().map((operation) => ({
+					name: `${operation.id} (L${operation.level})`,
+					value: operation.id,
+					description: operation.description,
+				})),
+				default: 'ad.reset_password',
+				description: 'The catalogue operation the agent wants to run; an expression may name it',
+			},
+			{
+				displayName: 'Arguments (JSON)',
+				name: 'arguments',
+				type: 'json',
+				default: '{}',
+				description: 'The exact arguments of the action: an approval is valid for these and no others',
+			},
+			{
+				displayName: 'Confidence',
+				name: 'confidence',
+				type: 'string',
+				default: '',
+				placeholder: '={{ $json.confidence }}',
+				description: "The agent's confidence from 0 to 100. Empty means none, never certainty.",
+			},
+			{
+				displayName: 'Reason',
+				name: 'reason',
+				type: 'string',
+				default: '',
+				placeholder: 'Account locked after 5 failed logins, user called the hotline',
+				description: 'Why the agent wants this; technicians see it',
+			},
+			{
+				displayName: 'Options',
+				name: 'options',
+				type: 'collection',
+				placeholder: 'Add Option',
+				default: {},
+				options: [
+					{
+						displayName: 'Agent Name',
+						name: 'agent',
+						type: 'string',
+						default: 'n8n-agent',
+						description: 'Who asks, as recorded in the request and the audit',
+					},
+					{
+						displayName: 'Expires After (Minutes)',
+						name: 'expiresInMinutes',
+						type: 'number',
+						typeOptions: { minValue: 0.05, maxValue: 10080 },
+						default: 60,
+						description: 'How long a technician has to decide; then the execution leaves by Expired',
+					},
+				],
+			},
+		],
+	};
+
+	methods = { credentialTest: { widipRedisConnectionTest } };
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		const items = this.getInputData();
+		const outputs: INodeExecutionData[][] = Array.from({ length: OUTPUTS }, () => []);
+		const coordination = await Coordination.connect(redisConfigFromCredentials(await this.getCredentials(REDIS_CREDENTIAL))).catch(
+			(error: unknown) => {
+				throw toNodeError(this.getNode(), error, 0);
+			},
+		);
+		try {
+			const safeguard = new Safeguard(coordination.redis, coordination.config.keyPrefix, catalogue);
+			const policy = await safeguard.policy.read();
+			const plans = items.map((_, itemIndex) => {
+				const operationId = this.getNodeParameter('operationId', itemIndex) as string;
+				const args = parseArguments(this, this.getNodeParameter('arguments', itemIndex), itemIndex);
+				const confidence = parseConfidence(this, this.getNodeParameter('confidence', itemIndex, ''), itemIndex);
+				return { operationId, args, confidence, outcome: decide(operationId, confidence, policy, catalogue).outcome };
+			});
+			// One execution can wait for one decision: refuse before any request is made.
+			if (items.length > 1 && plans.some((plan) => plan.outcome === 'approval_required')) {
+				throw new NodeOperationError(
+					this.getNode(),
+					`Safeguard Gate waits for one approval per execution, but received ${items.length} items`,
+					{ description: 'Send one item per execution (e.g. Loop Over Items with batch size 1) before the gate.' },
+				);
+			}
+			let waiting = false;
+			for (const [itemIndex, plan] of plans.entries()) {
+				const options = this.getNodeParameter('options', itemIndex, {}) as { agent?: string; expiresInMinutes?: number };
+				const needsApproval = plan.outcome === 'approval_required';
+				const verdict = await safeguard.authorize(plan.operationId, plan.args, {
+					confidence: plan.confidence,
+					reason: String(this.getNodeParameter('reason', itemIndex, '')),
+					requester: { agent: options.agent || 'n8n-agent', workflow: String(this.getWorkflow().id ?? ''), execution: this.getExecutionId() },
+					ttlMs: Math.round((options.expiresInMinutes ?? 60) * 60_000),
+					resumeUrl: needsApproval ? (this.evaluateExpression('{{ $execution.resumeUrl }}', itemIndex) as string) : undefined,
+				}, policy);
+				const safeguardInfo: IDataObject = { status: verdict.status, operationId: plan.operationId, level: verdict.decision.level, reason: verdict.decision.reason };
+				const paired = { pairedItem: { item: itemIndex } };
+				if (verdict.status === 'allowed') {
+					outputs[ALLOWED].push({ json: { ...items[itemIndex].json, safeguard: { ...safeguardInfo, notified: verdict.notified } }, ...paired });
+				} else if (verdict.status === 'approval_required') {
+					waiting = true;
+				} else {
+					outputs[FORBIDDEN].push({ json: { ...items[itemIndex].json, safeguard: { ...safeguardInfo, message: verdict.message } }, ...paired });
+				}
+			}
+			if (waiting) {
+				// No time limit here: the runtime resumes the execution on expiry too, by Expired. A timer
+				// resume would pass the input through the first output, which must never happen.
+				await this.putExecutionToWait(WAIT_INDEFINITELY);
+			}
+			return outputs;
+		} catch (error) {
+			throw toNodeError(this.getNode(), error, 0);
+		} finally {
+			await coordination.close();
+		}
+	}
+
+	/**
+	 * The resume call. Its body only names the request; the decision is read from Redis, so a forged
+	 * call cannot approve. Until the request is decided the execution keeps waiting.
+	 */
+	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
+		const body = this.getBodyData();
+		const approvalId = typeof body.approvalId === 'string' ? body.approvalId : '';
+		const coordination = await Coordination.connect(redisConfigFromCredentials(await this.getCredentials(REDIS_CREDENTIAL)));
+		try {
+			const safeguard = new Safeguard(coordination.redis, coordination.config.keyPrefix, catalogue);
+			const request = await safeguard.approvals.get(approvalId);
+			if (!request || request.requester.execution !== this.getExecutionId()) {
+				return { webhookResponse: { resumed: false, error: 'no approval request of this execution has that id' } };
+			}
+			let output: number;
+			if (request.status === 'approved') {
+				const consumed = await safeguard.approvals.consumeAsRequested(approvalId);
+				if (consumed !== 'ok') return { webhookResponse: { resumed: false, status: consumed } };
+				await safeguard.audit.append({
+					event: 'decision',
+					operationId: request.operationId,
+					outcome: 'approved_use',
+					actor: request.requester.agent,
+					approvalId,
+					digest: request.digest,
+				});
+				output = APPROVED;
+			} else if (request.status === 'rejected') {
+				output = REJECTED;
+			} else if (request.status === 'expired') {
+				output = EXPIRED;
+			} else {
+				// pending (not decided yet) or executed (already released once): keep waiting.
+				return { webhookResponse: { resumed: false, status: request.status } };
+			}
+			const current = (await safeguard.approvals.get(approvalId)) ?? request;
+			const outputs: INodeExecutionData[][] = Array.from({ length: OUTPUTS }, () => []);
+			outputs[output].push({ json: { safeguard: describeRequest(current) } });
+			return { webhookResponse: { resumed: true, status: current.status }, workflowData: outputs };
+		} finally {
+			await coordination.close();
+		}
+	}
+}

@@ -1,0 +1,129 @@
+import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
+
+import { catalogue } from '../../core/catalogue';
+import type { AnyOperation } from '../../core/catalogue/operation';
+import { Coordination } from '../../core/redis/coordination';
+import { decide, DEFAULT_POLICY, type SafeguardPolicy } from '../../core/safeguard/decision';
+import { Safeguard } from '../../core/safeguard/guard';
+import { REDIS_CREDENTIAL, redisConfigFromCredentials } from './redis-connection';
+
+export const TOOL_APPROVAL_ID = 'safeguardApprovalId';
+export const TOOL_CONFIDENCE = 'safeguardConfidence';
+export const TOOL_REASON = 'safeguardReason';
+
+const toolOnly = { displayOptions: { show: { '@tool': [true] } } };
+
+/**
+ * Fields only an AI tool variant shows: the agent fills them with $fromAI, so Safeguard learns its
+ * confidence and reason, and an approval id when a technician approved the call.
+ */
+export function safeguardToolProperties(): INodeProperties[] {
+	return [
+		{
+			displayName: 'Safeguard Approval ID',
+			name: TOOL_APPROVAL_ID,
+			type: 'string',
+			default: "={{ $fromAI('safeguardApprovalId', 'Only when Safeguard answered approval_required and a technician approved: its approval id. Otherwise empty.', 'string', '') }}",
+			description: 'Approval of a technician for exactly this call (Safeguard L1 below threshold and L3)',
+			...toolOnly,
+		},
+		{
+			displayName: 'Safeguard Confidence',
+			name: TOOL_CONFIDENCE,
+			type: 'string',
+			default: "={{ $fromAI('safeguardConfidence', 'How sure you are this action is right, 0 to 100', 'number') }}",
+			description: "The agent's confidence from 0 to 100; empty means none",
+			...toolOnly,
+		},
+		{
+			displayName: 'Safeguard Reason',
+			name: TOOL_REASON,
+			type: 'string',
+			default: "={{ $fromAI('safeguardReason', 'Why this action is needed, for the technician who reviews it', 'string') }}",
+			description: 'Why the agent wants this; technicians see it',
+			...toolOnly,
+		},
+	];
+}
+
+export type ToolCheck = { run: true; approvalId?: string; guarded: boolean } | { run: false; answer: IDataObject };
+
+function optionalNumber(value: unknown): number | undefined {
+	if (value === undefined || value === null || value === '') return undefined;
+	const number = Number(value);
+	return Number.isFinite(number) ? number : undefined;
+}
+
+/**
+ * Safeguard for a catalogue node running as an AI tool. Decides before any service is touched:
+ * L3 without an approval answers "approval required" with the request id, an approval runs once
+ * for identical arguments, L4 refuses. Without Safeguard's Redis it fails closed for L1+.
+ */
+export class ToolSafeguard {
+	private constructor(
+		private readonly context: IExecuteFunctions,
+		private readonly safeguard: Safeguard | undefined,
+		private readonly policy: SafeguardPolicy | undefined,
+		private readonly coordination: Coordination | undefined,
+	) {}
+
+	static async open(context: IExecuteFunctions): Promise<ToolSafeguard> {
+		if (!context.getNode().credentials?.[REDIS_CREDENTIAL]) return new ToolSafeguard(context, undefined, undefined, undefined);
+		const coordination = await Coordination.connect(redisConfigFromCredentials(await context.getCredentials(REDIS_CREDENTIAL)));
+		let opened: ToolSafeguard | undefined;
+		try {
+			const safeguard = new Safeguard(coordination.redis, coordination.config.keyPrefix, catalogue);
+			opened = new ToolSafeguard(context, safeguard, await safeguard.policy.read(), coordination);
+			return opened;
+		} finally {
+			if (!opened) await coordination.close();
+		}
+	}
+
+	async check(operation: AnyOperation, args: IDataObject, itemIndex: number): Promise<ToolCheck> {
+		const confidence = optionalNumber(this.context.getNodeParameter(TOOL_CONFIDENCE, itemIndex, ''));
+		// Without Safeguard's Redis the catalogue's levels still decide what may run here.
+		const first = decide(operation.id, confidence, this.policy ?? DEFAULT_POLICY, catalogue);
+		if (first.outcome === 'allow' && first.level === 0) return { run: true, guarded: false };
+		if (!this.safeguard) {
+			if (first.outcome === 'forbidden') {
+				return { run: false, answer: { status: 'forbidden', message: `Safeguard: ${operation.id} is forbidden to AI agents (L${first.level}): a person must do it. Nothing was done.` } };
+			}
+			throw new NodeOperationError(
+				this.context.getNode(),
+				`${operation.id} is Safeguard L${first.level}: as an AI tool it needs the WIDIP Redis credential (approvals and audit live there)`,
+				{ itemIndex, description: 'Select a WIDIP Redis credential on this tool node. Without it, only L0 (read-only) operations run.' },
+			);
+		}
+		const approvalId = String(this.context.getNodeParameter(TOOL_APPROVAL_ID, itemIndex, '') ?? '').trim();
+		const verdict = await this.safeguard.authorize(operation.id, args, {
+			confidence,
+			reason: String(this.context.getNodeParameter(TOOL_REASON, itemIndex, '') ?? ''),
+			requester: { agent: 'n8n-ai-agent', workflow: String(this.context.getWorkflow?.().id ?? ''), execution: this.context.getExecutionId?.() },
+			approvalId: approvalId || undefined,
+		}, this.policy);
+		switch (verdict.status) {
+			case 'allowed':
+				return { run: true, approvalId: verdict.approvalId, guarded: true };
+			case 'approval_required':
+				return {
+					run: false,
+					answer: { status: 'approval_required', approvalId: verdict.approval.id, expiresAt: verdict.approval.expiresAt, message: verdict.message },
+				};
+			case 'refused':
+				return { run: false, answer: { status: 'refused', approvalId: verdict.approvalId, why: verdict.why, message: verdict.message } };
+			default:
+				return { run: false, answer: { status: 'forbidden', message: verdict.message } };
+		}
+	}
+
+	async recordExecution(operation: AnyOperation, check: ToolCheck, outcome: 'succeeded' | 'failed', summary: string): Promise<void> {
+		if (!this.safeguard || !check.run || !check.guarded) return;
+		await this.safeguard.recordExecution(operation.id, check.approvalId, outcome, summary);
+	}
+
+	async close(): Promise<void> {
+		await this.coordination?.close();
+	}
+}
