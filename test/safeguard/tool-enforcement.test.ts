@@ -8,7 +8,7 @@ import { ActiveDirectory } from '../../nodes/ActiveDirectory/ActiveDirectory.nod
 import { Glpi } from '../../nodes/Glpi/Glpi.node';
 import { createGlpiSimulator, type GlpiSimulator } from '../../runtime/simulators/glpi/server';
 import { createMySecretSimulator, type MySecretSimulator } from '../../runtime/simulators/mysecret';
-import { adminClient, createOu, ensureDc, makeUser, removeTree, userBind, type SambaDc, type TestUser } from '../ad/support';
+import { adminClient, createOu, ensureDc, ldapsConfig, makeUser, removeTree, userBind, type SambaDc, type TestUser } from '../ad/support';
 import { fakeExecuteContext } from '../support/n8n-context';
 import { connectTest, dropPrefix } from '../support/redis';
 
@@ -58,24 +58,11 @@ describe('Safeguard in AI-tool variants of the typed nodes', () => {
 		await coordination.close();
 	});
 
-	const adCredential = () => ({
-		backend: 'ldaps',
-		url: dc.url,
-		startTls: false,
-		bindDn: dc.adminUpn,
-		bindPassword: dc.adminPassword,
-		baseDn: dc.baseDn,
-		caCert: dc.caPem,
-		tlsServerName: dc.tlsServerName,
-		allowUnverifiedTls: false,
-		timeoutMs: 10_000,
-	});
-
 	async function resetAsTool(extra: IDataObject = {}): Promise<IDataObject> {
 		const [items] = (await new ActiveDirectory().execute.call(
 			fakeExecuteContext({
 				type: 'n8n-nodes-widip.activeDirectoryTool',
-				credentialsByType: { widipActiveDirectoryApi: adCredential(), widipMySecretApi: mySecretCredential, widipRedisApi: redisCredential },
+				credentialsByType: { widipActiveDirectoryApi: { ...ldapsConfig(dc) }, widipMySecretApi: mySecretCredential, widipRedisApi: redisCredential },
 				params: [
 					{
 						resource: 'user',
