@@ -1,7 +1,7 @@
 import type { Client } from 'ldapts';
 
 import { createMySecretSimulator, type MySecretSimulator } from '../../runtime/simulators/mysecret';
-import { adminClient, createOu, makeUser, removeTree, reveal, uniqueName, userBind, type TestUser } from '../ad/support';
+import { adminClient, createOu, ldapsConfig, makeUser, removeTree, reveal, uniqueName, userBind, type TestUser } from '../ad/support';
 import { ensureDc, type SambaDc } from '../support/samba-dc';
 import { loadWorkflow, N8nHarness, outputItems } from './harness';
 
@@ -33,20 +33,8 @@ describe('Active Directory node in real n8n against a Samba AD DC', () => {
 			id,
 			name,
 			type: 'widipActiveDirectoryApi',
-			data: {
-				backend: 'ldaps',
-				// by address, with the certificate's name given: the credential as a site would fill it
-				url: dc.url,
-				startTls: false,
-				bindDn: dc.adminUpn,
-				bindPassword: dc.adminPassword,
-				baseDn: dc.baseDn,
-				caCert: dc.caPem,
-				tlsServerName: dc.tlsServerName,
-				allowUnverifiedTls: false,
-				timeoutMs: 10_000,
-				...data,
-			},
+			// by address, with the certificate's name given: the credential as a site would fill it
+			data: { ...ldapsConfig(dc), ...data },
 		});
 		await harness.importCredentials([
 			ad('widipE2eAdLdaps1', 'WIDIP Active Directory (e2e)', {}),
