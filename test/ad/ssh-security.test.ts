@@ -8,12 +8,11 @@
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 
-import { utils } from 'ssh2';
-
 import { AdClient } from '../../core/ad/client';
 import { SshBackend } from '../../core/ad/ssh-backend';
 import { catalogue } from '../../core/catalogue';
 import { captureLogger } from '../support/capture-logger';
+import { generateEd25519KeyPair } from './openssh-keys';
 import {
 	fingerprintOfPublicKey,
 	sshKeygenFingerprint,
@@ -90,7 +89,7 @@ describe('host key pinning and login', () => {
 	});
 
 	it('another fingerprint: every method refused with a clear auth error, nothing run, no login attempted', async () => {
-		const other = fingerprintOfPublicKey(utils.generateKeyPairSync('ed25519').public);
+		const other = fingerprintOfPublicKey(generateEd25519KeyPair().public);
 		const backend = new SshBackend(server.config({ hostKeySha256: other }), logger);
 		const sshdLogBefore = server.sshdLog().length;
 		const calls: Array<[string, () => Promise<unknown>]> = [
@@ -136,7 +135,7 @@ describe('host key pinning and login', () => {
 	});
 
 	it('a client key the server does not know: auth error, nothing run', async () => {
-		const stranger = utils.generateKeyPairSync('ed25519');
+		const stranger = generateEd25519KeyPair();
 		const { error } = await timed(
 			new SshBackend(server.config({ privateKey: stranger.private }), logger).checkUser('m.dubois'),
 		);

@@ -5,7 +5,8 @@
  * - sshd is installed with apt-get when missing (once, under a lock, non-interactive).
  * - `sshd -D -e -f <temp config>` runs as root on a free loopback port with a fresh host key,
  *   `UsePAM no`, `StrictModes no`, public-key login for the current user from a key pair generated
- *   here (ssh2 `utils.generateKeyPairSync`), `AuthorizedKeysFile` in the temp folder.
+ *   here (openssh-keys.ts, not ssh2's generator: it makes a malformed key about 1 time in 200),
+ *   `AuthorizedKeysFile` in the temp folder.
  * - `ForceCommand` is a tiny recorder: it appends the exact command string the client sent
  *   (`SSH_ORIGINAL_COMMAND`, base64 so newlines survive) to commands.log, then runs it with
  *   `/bin/sh -c` as sshd itself would have.
@@ -29,9 +30,8 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 
-import { utils } from 'ssh2';
-
 import { sshConfigSchema, type SshConfig } from '../../core/ad/config';
+import { generateEd25519KeyPair } from './openssh-keys';
 
 export const SSHD_CANDIDATES = ['/usr/sbin/sshd', '/usr/bin/sshd', '/usr/local/sbin/sshd'];
 
@@ -309,8 +309,8 @@ export async function startSshServer(): Promise<SshTestServer> {
 	const dir = mkdtempSync(path.join(os.tmpdir(), 'widip-sshd-'));
 	const bin = path.join(dir, 'bin');
 	mkdirSync(bin);
-	const hostKey = utils.generateKeyPairSync('ed25519');
-	const clientKey = utils.generateKeyPairSync('ed25519');
+	const hostKey = generateEd25519KeyPair();
+	const clientKey = generateEd25519KeyPair();
 	const hostKeyPath = path.join(dir, 'ssh_host_ed25519_key');
 	writeFileSync(hostKeyPath, hostKey.private, { mode: 0o600 });
 	writeFileSync(`${hostKeyPath}.pub`, `${hostKey.public} widip-test-host\n`, { mode: 0o644 });
