@@ -3,6 +3,7 @@ import type { Logger } from '../core/logger';
 import { Coordination } from '../core/redis/coordination';
 import { Safeguard } from '../core/safeguard/guard';
 import { ConfigError, describeConfig, loadConfig } from './config';
+import { PolicyPublisher } from './policy-publisher';
 import { parseGpuProxyConfig } from './gpu/config';
 import { buildGpuProxy, startGpuProxy, type GpuProxy } from './gpu/proxy';
 import { channelsFrom, NoticeDispatcher } from './notices';
@@ -18,7 +19,9 @@ executions) from the environment:
   WIDIP_REDIS_URL or WIDIP_REDIS_HOST / WIDIP_REDIS_PORT / WIDIP_REDIS_PASSWORD, WIDIP_REDIS_PREFIX
   WIDIP_SAFEGUARD_ENABLED (true)   WIDIP_TECHNICIAN_KEYS / WIDIP_AGENT_KEYS (name:key,name:key)
   WIDIP_L1_MIN_CONFIDENCE (80)   WIDIP_APPROVAL_TTL_MINUTES (60)   WIDIP_CONFIG_FILE (JSON, same names)
-  WIDIP_SAFEGUARD_LEVELS ({"operation.id": level})   WIDIP_PUBLIC_URL (links in notices)
+  WIDIP_SAFEGUARD_SECRET (signs the policy; same value in the WIDIP Safeguard credential; production)
+  WIDIP_SAFEGUARD_LEVELS ({"operation.id": level})   WIDIP_SAFEGUARD_ALLOW_LOWER (op.id,…: production)
+  WIDIP_SAFEGUARD_MAX_PENDING (10 per requester)   WIDIP_PUBLIC_URL (links in notices)
   WIDIP_NOTIFY_WEBHOOK_URL   WIDIP_NOTIFY_MAIL_TO + WIDIP_SMTP_HOST / _PORT / _SECURE / _USER / _PASSWORD / _FROM
   GPU proxy (on when WIDIP_GPU_BACKENDS is set): WIDIP_GPU_BACKENDS (name=http://host:11434*slots,…)
   WIDIP_GPU_PORT (11435)   WIDIP_GPU_KEYS (name:proactif|assist|batch:key,…)   WIDIP_GPU_DEFAULT_PRIORITY
@@ -41,9 +44,7 @@ export async function serve(env: NodeJS.ProcessEnv = process.env, options: { qui
 	const config = loadConfig(env);
 	const coordination = await Coordination.connect(config.redis);
 	const prefix = coordination.config.keyPrefix;
-	const safeguard = new Safeguard(coordination.redis, prefix, catalogue);
-	// Nodes read the policy from Redis: this runtime's config is the one every Safeguard applies.
-	await safeguard.policy.publish({ l1MinConfidence: config.l1MinConfidence, levels: config.levels });
+	const safeguard = new Safeguard(coordination.redis, prefix, catalogue, config.safeguardSecret);
 	const late: { resumer?: Resumer } = {};
 	const app = buildServer(config, { coordination, logger: !options.quiet, onDecision: () => late.resumer?.kick() });
 	const log: Logger = {
@@ -52,6 +53,9 @@ export async function serve(env: NodeJS.ProcessEnv = process.env, options: { qui
 		warn: (message, meta) => app.log.warn(meta ?? {}, message),
 		error: (message, meta) => app.log.error(meta ?? {}, message),
 	};
+	// Nodes read the policy from Redis: this runtime's config, signed, is the one every Safeguard applies.
+	const publisher = new PolicyPublisher(config, safeguard, log);
+	await publisher.start();
 	const resumer = new Resumer(safeguard.approvals, safeguard.audit, log);
 	late.resumer = resumer;
 	const notices = new NoticeDispatcher(coordination.redis, prefix, channelsFrom(config.notices, log), config.publicUrl, log);
@@ -79,6 +83,7 @@ export async function serve(env: NodeJS.ProcessEnv = process.env, options: { qui
 		gpu,
 		close: async () => {
 			await gpu?.close();
+			publisher.stop();
 			await resumer.stop();
 			await notices.stop();
 			await app.close();

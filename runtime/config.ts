@@ -7,7 +7,9 @@ import type { SafeguardLevel } from '../core/catalogue/operation';
 import { invalidAddresses, splitAddressList } from '../core/mail/addresses';
 import { parseMailConfig, type MailConfig } from '../core/mail/config';
 import { parseRedisConfig, type RedisConfig } from '../core/redis/config';
-import { parseLevelOverrides } from '../core/safeguard/policy';
+import { DEFAULT_POLICY, MAX_APPROVAL_TTL_MINUTES, MIN_APPROVAL_TTL_MINUTES, type SafeguardPolicy } from '../core/safeguard/decision';
+import { loweredLevels, parseLevelOverrides } from '../core/safeguard/policy';
+import { MIN_SAFEGUARD_SECRET_LENGTH } from '../core/safeguard/signing';
 
 /**
  * The runtime's configuration: environment variables, optionally on top of a JSON file
@@ -39,6 +41,11 @@ export interface RuntimeConfig {
 	approvalTtlMinutes: number;
 	/** Per-operation Safeguard level overrides, checked against the catalogue. */
 	levels: Record<string, SafeguardLevel>;
+	/** Operations the operator explicitly allowed below their catalogue level. */
+	allowLower: string[];
+	maxPendingPerRequester: number;
+	/** Signs the policy nodes apply; absent only in development (nodes then use the catalogue's levels). */
+	safeguardSecret?: string;
 	/** Base URL technicians reach the runtime at: links in notices. */
 	publicUrl: string;
 	notices: NoticeConfig;
@@ -77,8 +84,11 @@ const envSchema = z.object({
 	WIDIP_TECHNICIAN_KEYS: z.string().default(''),
 	WIDIP_AGENT_KEYS: z.string().default(''),
 	WIDIP_L1_MIN_CONFIDENCE: z.coerce.number().min(0).max(100).default(80),
-	WIDIP_APPROVAL_TTL_MINUTES: z.coerce.number().int().min(1).max(7 * 24 * 60).default(60),
+	WIDIP_APPROVAL_TTL_MINUTES: z.coerce.number().int().min(MIN_APPROVAL_TTL_MINUTES).max(MAX_APPROVAL_TTL_MINUTES).default(DEFAULT_POLICY.approvalTtlMinutes),
 	WIDIP_SAFEGUARD_LEVELS: z.string().default(''),
+	WIDIP_SAFEGUARD_ALLOW_LOWER: z.string().default(''),
+	WIDIP_SAFEGUARD_MAX_PENDING: z.coerce.number().int().min(1).max(1000).default(DEFAULT_POLICY.maxPendingPerRequester),
+	WIDIP_SAFEGUARD_SECRET: z.string().optional(),
 	WIDIP_PUBLIC_URL: z.string().optional(),
 	WIDIP_NOTIFY_WEBHOOK_URL: z.string().optional(),
 	WIDIP_NOTIFY_MAIL_TO: z.string().default(''),
@@ -221,6 +231,17 @@ export function loadConfig(env: NodeJS.ProcessEnv | Source = process.env): Runti
 		}
 	}
 	const levels = levelsFrom(values.WIDIP_SAFEGUARD_LEVELS, problems);
+	const allowLower = allowLowerFrom(values, levels, problems);
+	const secret = values.WIDIP_SAFEGUARD_SECRET;
+	if (secret !== undefined && secret.length < MIN_SAFEGUARD_SECRET_LENGTH) {
+		problems.push(`WIDIP_SAFEGUARD_SECRET: must be at least ${MIN_SAFEGUARD_SECRET_LENGTH} characters`);
+	}
+	if (values.WIDIP_ENV === 'production' && !secret) {
+		problems.push('WIDIP_SAFEGUARD_SECRET: production needs the Safeguard key that signs the policy (the same value goes into the WIDIP Safeguard credential)');
+	}
+	for (const { key } of [...technicianKeys, ...agentKeys]) {
+		if (secret && key === secret) problems.push('WIDIP_SAFEGUARD_SECRET: must differ from every technician and agent key');
+	}
 	const notices = noticesFrom(values, problems);
 	const publicUrl = httpUrl('WIDIP_PUBLIC_URL', values.WIDIP_PUBLIC_URL, problems) ?? `http://${values.WIDIP_HOST}:${values.WIDIP_PORT}`;
 	if (problems.length > 0 || !redis) throw new ConfigError(problems);
@@ -236,6 +257,9 @@ export function loadConfig(env: NodeJS.ProcessEnv | Source = process.env): Runti
 		l1MinConfidence: values.WIDIP_L1_MIN_CONFIDENCE,
 		approvalTtlMinutes: values.WIDIP_APPROVAL_TTL_MINUTES,
 		levels,
+		allowLower,
+		maxPendingPerRequester: values.WIDIP_SAFEGUARD_MAX_PENDING,
+		...(secret ? { safeguardSecret: secret } : {}),
 		publicUrl: publicUrl.replace(/\/+$/, ''),
 		notices,
 	};
@@ -253,6 +277,38 @@ function levelsFrom(text: string, problems: string[]): Record<string, SafeguardL
 	const { levels, problems: found } = parseLevelOverrides(value, catalogue);
 	for (const problem of found) problems.push(`WIDIP_SAFEGUARD_LEVELS: ${problem}`);
 	return levels;
+}
+
+/**
+ * Lowering a level below the catalogue's is an operator's explicit, per-operation choice in
+ * production (WIDIP_SAFEGUARD_ALLOW_LOWER); in development it is allowed with a warning at start.
+ */
+function allowLowerFrom(values: z.output<typeof envSchema>, levels: Record<string, SafeguardLevel>, problems: string[]): string[] {
+	const named = values.WIDIP_SAFEGUARD_ALLOW_LOWER.split(',').map((id) => id.trim()).filter(Boolean);
+	for (const id of named) {
+		if (!catalogue.has(id)) problems.push(`WIDIP_SAFEGUARD_ALLOW_LOWER: unknown operation "${id}"`);
+	}
+	const lowered = loweredLevels(levels, catalogue);
+	if (values.WIDIP_ENV !== 'production') return lowered.map((entry) => entry.operationId);
+	for (const { operationId, from, to } of lowered) {
+		if (!named.includes(operationId)) {
+			problems.push(
+				`WIDIP_SAFEGUARD_LEVELS: lowers ${operationId} from L${from} to L${to}; production needs WIDIP_SAFEGUARD_ALLOW_LOWER=${operationId} to allow it`,
+			);
+		}
+	}
+	return lowered.map((entry) => entry.operationId).filter((id) => named.includes(id));
+}
+
+/** The policy this runtime signs and publishes, and applies itself. */
+export function policyOf(config: RuntimeConfig): SafeguardPolicy {
+	return {
+		l1MinConfidence: config.l1MinConfidence,
+		levels: config.levels,
+		allowLower: config.allowLower,
+		approvalTtlMinutes: config.approvalTtlMinutes,
+		maxPendingPerRequester: config.maxPendingPerRequester,
+	};
 }
 
 function httpUrl(variable: string, text: string | undefined, problems: string[]): string | undefined {
@@ -307,6 +363,9 @@ export function describeConfig(config: RuntimeConfig): Record<string, unknown> {
 		l1MinConfidence: config.l1MinConfidence,
 		approvalTtlMinutes: config.approvalTtlMinutes,
 		levels: config.levels,
+		allowLower: config.allowLower,
+		maxPendingPerRequester: config.maxPendingPerRequester,
+		safeguardSecret: config.safeguardSecret ? 'set' : 'not set',
 		publicUrl: config.publicUrl,
 		notices: {
 			webhook: config.notices.webhookUrl ? new URL(config.notices.webhookUrl).origin : 'off',

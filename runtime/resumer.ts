@@ -81,7 +81,6 @@ export class Resumer {
 						outcome: 'expired',
 						actor: 'runtime',
 						approvalId: target.id,
-						digest: request?.digest,
 					});
 					status = 'expired';
 				} else {

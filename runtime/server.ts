@@ -1,8 +1,9 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 
+import { catalogue } from '../core/catalogue';
 import { isWidipError } from '../core/errors';
 import type { Coordination } from '../core/redis/coordination';
-import { Approvals } from '../core/safeguard/approvals';
+import { APPROVAL_STATUSES, Approvals, MAX_PAGE_SIZE, type ApprovalStatus, type Face } from '../core/safeguard/approvals';
 import { AuditLog } from '../core/safeguard/audit';
 import { bearer, matchKey } from './api-keys';
 import { approvalPage, approvalPageCsp } from './approval-page';
@@ -104,10 +105,28 @@ export function buildServer(config: RuntimeConfig, deps: ServerDeps): FastifyIns
 				return await problem(reply, 401, 'auth', 'unknown key');
 			});
 
-			api.get<{ Querystring: { status?: string } }>('/', async (request) => {
-				const status = request.query.status === 'all' ? 'all' : 'pending';
-				const requests = await approvals.list(status);
-				return { requests };
+			api.get<{ Querystring: Record<string, string | undefined> }>('/', async (request, reply) => {
+				const query = request.query;
+				const status = query.status ?? 'pending';
+				if (status !== 'all' && !APPROVAL_STATUSES.includes(status as ApprovalStatus)) {
+					return await problem(reply, 400, 'bad_request', `status: one of ${[...APPROVAL_STATUSES, 'all'].join(', ')}`);
+				}
+				const limit = query.limit === undefined ? 50 : Number(query.limit);
+				if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
+					return await problem(reply, 400, 'bad_request', `limit: a whole number from 1 to ${MAX_PAGE_SIZE}`);
+				}
+				if (query.face !== undefined && !['tool', 'gate', 'mcp'].includes(query.face)) {
+					return await problem(reply, 400, 'bad_request', 'face: one of tool, gate, mcp');
+				}
+				// A page, newest first; `next` is the cursor of the following (older) page.
+				return await approvals.list({
+					status: status as ApprovalStatus | 'all',
+					operationId: query.operation || undefined,
+					agent: query.agent || undefined,
+					face: (query.face as Face | undefined) || undefined,
+					limit,
+					cursor: query.cursor || undefined,
+				});
 			});
 
 			api.get<{ Params: { id: string } }>('/:id', async (request, reply) => {
@@ -129,6 +148,13 @@ export function buildServer(config: RuntimeConfig, deps: ServerDeps): FastifyIns
 						return await problem(reply, 400, 'bad_request', 'a rejection needs a comment (why it was rejected)');
 					}
 					const technician = request.technician!;
+					if (decision === 'approved') {
+						// What is stored may have been tampered with, or the catalogue changed since: L4 is never approvable.
+						const found = await approvals.get(request.params.id);
+						if (found && (!catalogue.has(found.operationId) || catalogue.get(found.operationId).level >= 4 || found.level >= 4)) {
+							return await problem(reply, 409, 'forbidden', `${found.operationId} is not approvable: L4 actions are never done by AI`);
+						}
+					}
 					const outcome = await approvals.decide(request.params.id, decision, technician, comment);
 					const current = await approvals.get(request.params.id);
 					if (outcome === 'not_found' || !current) return await problem(reply, 404, 'not_found', 'no such approval request');
@@ -139,7 +165,6 @@ export function buildServer(config: RuntimeConfig, deps: ServerDeps): FastifyIns
 							outcome: 'expired',
 							actor: technician,
 							approvalId: current.id,
-							digest: current.digest,
 						});
 						deps.onDecision?.(current.id);
 						return await problem(
@@ -158,7 +183,6 @@ export function buildServer(config: RuntimeConfig, deps: ServerDeps): FastifyIns
 						outcome: decision,
 						actor: technician,
 						approvalId: current.id,
-						digest: current.digest,
 						detail: comment ? { comment } : undefined,
 					});
 					deps.onDecision?.(current.id);

@@ -2,7 +2,7 @@ import type Redis from 'ioredis';
 
 import { canonicalJson } from './canonical';
 
-export type AuditEvent = 'decision' | 'request' | 'approval' | 'rejection' | 'expiry' | 'execution';
+export type AuditEvent = 'decision' | 'request' | 'approval' | 'rejection' | 'expiry' | 'release' | 'execution' | 'policy';
 
 export interface AuditRecord {
 	event: AuditEvent;
@@ -11,7 +11,6 @@ export interface AuditRecord {
 	outcome: string;
 	actor?: string;
 	approvalId?: string;
-	digest?: string;
 	/** Redacted arguments or a short summary; never a secret (callers pass redacted data). */
 	detail?: Record<string, unknown>;
 }
@@ -37,7 +36,6 @@ export class AuditLog {
 		const fields: string[] = ['at', new Date().toISOString(), 'event', record.event, 'operationId', record.operationId, 'outcome', record.outcome];
 		if (record.actor) fields.push('actor', record.actor);
 		if (record.approvalId) fields.push('approvalId', record.approvalId);
-		if (record.digest) fields.push('digest', record.digest);
 		if (record.detail) fields.push('detail', canonicalJson(record.detail));
 		return (await this.redis.xadd(this.key, 'MAXLEN', '~', String(MAX_ENTRIES), '*', ...fields))!;
 	}

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { mac } from './signing';
 
 /**
  * Canonical JSON: object keys sorted at every depth, no whitespace. Two argument objects that
@@ -18,7 +18,11 @@ export function canonicalJson(value: unknown): string {
 	return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonicalJson(item)}`).join(',')}}`;
 }
 
-/** SHA-256 of the operation id and its canonical arguments: what an approval is bound to. */
-export function argumentsDigest(operationId: string, args: unknown): string {
-	return createHash('sha256').update(`${operationId}\n${canonicalJson(args)}`).digest('hex');
+/**
+ * What an approval is bound to: an HMAC of the operation id and its canonical arguments under the
+ * request's own random salt. Keyed, so a redacted secret cannot be recovered from it by trying a
+ * dictionary; and neither the digest nor the salt ever leaves Redis (API, page, audit, export).
+ */
+export function argumentsDigest(operationId: string, args: unknown, salt: string): string {
+	return mac(salt, 'widip-approval-arguments', `${operationId}\n${canonicalJson(args)}`);
 }

@@ -8,15 +8,45 @@ export interface SafeguardPolicy {
 	l1MinConfidence: number;
 	/** Per-operation level overrides, e.g. `{ "glpi.add_followup": 2 }`. */
 	levels: Record<string, SafeguardLevel>;
+	/**
+	 * Operations an operator explicitly allowed below their catalogue level. An override that
+	 * lowers a level without being listed here is ignored: raising is always honoured.
+	 */
+	allowLower: string[];
+	/** How long a technician has to decide, on every face (1 min to 7 days). */
+	approvalTtlMinutes: number;
+	/** Pending approval requests one requester may have at once. */
+	maxPendingPerRequester: number;
 }
 
-export const DEFAULT_POLICY: SafeguardPolicy = { l1MinConfidence: 80, levels: {} };
+export const MIN_APPROVAL_TTL_MINUTES = 1;
+export const MAX_APPROVAL_TTL_MINUTES = 7 * 24 * 60;
+
+export const DEFAULT_POLICY: SafeguardPolicy = {
+	l1MinConfidence: 80,
+	levels: {},
+	allowLower: [],
+	approvalTtlMinutes: 60,
+	maxPendingPerRequester: 10,
+};
 
 export interface Decision {
 	operationId: string;
 	level: SafeguardLevel | null;
 	outcome: Outcome;
 	reason: string;
+}
+
+/**
+ * The level Safeguard applies: the policy's override when it raises the catalogue's level, or
+ * lowers it with the operator's explicit consent; never anything but 4 for an L4 operation.
+ */
+export function effectiveLevel(operationId: string, catalogueLevel: SafeguardLevel, policy: SafeguardPolicy): SafeguardLevel {
+	if (catalogueLevel === 4) return 4;
+	const override = policy.levels[operationId];
+	if (override === undefined) return catalogueLevel;
+	if (override < catalogueLevel && !policy.allowLower.includes(operationId)) return catalogueLevel;
+	return override;
 }
 
 /**
@@ -34,7 +64,7 @@ export function decide(
 	if (!catalogue.has(operationId)) {
 		return { operationId, level: null, outcome: 'forbidden', reason: `unknown operation "${operationId}"` };
 	}
-	const level = policy.levels[operationId] ?? catalogue.get(operationId).level;
+	const level = effectiveLevel(operationId, catalogue.get(operationId).level, policy);
 	switch (level) {
 		case 0:
 			return { operationId, level, outcome: 'allow', reason: 'L0 read-only' };

@@ -1,11 +1,11 @@
 import type Redis from 'ioredis';
 
 import type { OperationRegistry } from '../catalogue/registry';
+import { isWidipError } from '../errors';
 import { Approvals, type ApprovalRequest, type Requester } from './approvals';
 import { AuditLog } from './audit';
-import { argumentsDigest } from './canonical';
-import { decide, type Decision, type SafeguardPolicy } from './decision';
-import { PolicyStore } from './policy';
+import { decide, type Decision } from './decision';
+import { PolicyStore, type VerifiedPolicy } from './policy';
 import { redactArguments } from './redact';
 
 export interface AuthorizeContext {
@@ -13,37 +13,49 @@ export interface AuthorizeContext {
 	confidence?: number;
 	/** Why the agent wants this: shown to technicians. */
 	reason: string;
+	/** Who asks, and through which face: an approval is usable by that requester only. */
 	requester: Requester;
 	/** An approval granted earlier for exactly these arguments. */
 	approvalId?: string;
+	/** The request's lifetime; default: the policy's (one setting for every face). */
 	ttlMs?: number;
 	/** Safeguard Gate: the n8n execution to resume once the request is decided. */
 	resumeUrl?: string;
 }
 
 /** Why an approval presented with a call was not honoured. */
-export type RefusalReason = 'not_found' | 'pending' | 'rejected' | 'expired' | 'executed' | 'mismatch';
+export type RefusalReason = 'not_found' | 'pending' | 'rejected' | 'expired' | 'executed' | 'released' | 'mismatch' | 'foreign';
 
 export type Verdict =
 	| { status: 'allowed'; decision: Decision; notified: boolean; approvalId?: string }
 	| { status: 'forbidden'; decision: Decision; message: string }
+	| { status: 'invalid'; decision: Decision; message: string }
 	| { status: 'approval_required'; decision: Decision; approval: ApprovalRequest; message: string }
 	| { status: 'refused'; decision: Decision; approvalId: string; why: RefusalReason; message: string };
 
-const REFUSALS: Record<RefusalReason, string> = {
+export const REFUSALS: Record<RefusalReason, string> = {
 	not_found: 'no such approval request',
 	pending: 'this request is still waiting for a technician',
 	rejected: 'a technician rejected this request',
 	expired: 'this request expired before it was used',
 	executed: 'this approval was already used (an approval runs once)',
+	released: 'this approval was released to a Safeguard Gate and runs only there',
 	mismatch: 'this approval was granted for other arguments or another operation',
+	foreign: 'this approval belongs to another requester (workflow, node, agent or face)',
 };
 
+/** Short, safe summary of what was wrong with the arguments: field names and messages, no values. */
+function invalidMessage(operationId: string, error: unknown): string {
+	const message = isWidipError(error) || error instanceof Error ? error.message : String(error);
+	return `Safeguard: the arguments of ${operationId} are not valid, nothing was done: ${message.slice(0, 1000)}`;
+}
+
 /**
- * Safeguard in front of one AI action: decides (policy from Redis), records the decision in the
- * audit stream (the runtime sends L2 notices and L3 request notices from there, so the action never
- * waits on a mail or a webhook), creates approval requests and consumes approvals, which bind the
- * exact arguments and run at most once.
+ * Safeguard in front of one AI action: checks the arguments against the operation's schema,
+ * decides (signed policy from Redis, else the catalogue's levels), records every decision in the
+ * audit stream (the runtime sends L2 notices and L3 request notices from there, so the action
+ * never waits on a mail or a webhook), creates approval requests and consumes approvals, which
+ * bind the exact arguments and the requester and run at most once.
  */
 export class Safeguard {
 	readonly approvals: Approvals;
@@ -53,44 +65,51 @@ export class Safeguard {
 	constructor(
 		redis: Redis,
 		prefix: string,
-		private readonly catalogue: Pick<OperationRegistry, 'has' | 'get'>,
+		private readonly catalogue: Pick<OperationRegistry, 'has' | 'get' | 'parseInput'>,
+		secret?: string,
 	) {
 		this.approvals = new Approvals(redis, prefix);
 		this.audit = new AuditLog(redis, prefix);
-		this.policy = new PolicyStore(redis, prefix);
+		this.policy = new PolicyStore(redis, prefix, secret);
 	}
 
-	/** `policy`: one the caller already read for this run (a node's several items); else read now. */
-	async authorize(operationId: string, args: Record<string, unknown>, context: AuthorizeContext, policy?: SafeguardPolicy): Promise<Verdict> {
-		const decision = decide(operationId, context.confidence, policy ?? (await this.policy.read()), this.catalogue);
+	/** `verified`: a policy the caller already read for this run (a node's several items); else read now. */
+	async authorize(operationId: string, args: Record<string, unknown>, context: AuthorizeContext, verified?: VerifiedPolicy): Promise<Verdict> {
+		const { policy, source } = verified ?? (await this.policy.readVerified());
+		const decision = decide(operationId, context.confidence, policy, this.catalogue);
 		const known = this.catalogue.has(operationId);
 		const operation = known ? this.catalogue.get(operationId) : undefined;
-		const shown = operation ? redactArguments(operation, args) : {};
-		const base = {
-			operationId,
-			actor: context.requester.agent,
-			digest: known ? argumentsDigest(operationId, args) : undefined,
-		};
-		const detail = {
+		const base = { operationId, actor: context.requester.agent };
+		const detail: Record<string, unknown> = {
 			level: decision.level,
+			catalogueLevel: operation?.level ?? null,
+			policy: source,
 			reason: decision.reason,
 			confidence: context.confidence ?? null,
-			agentReason: context.reason,
+			agentReason: context.reason.slice(0, 2000),
 			requester: context.requester,
-			arguments: shown,
 		};
 
 		if (decision.outcome === 'forbidden') {
 			await this.audit.append({ ...base, event: 'decision', outcome: 'forbidden', detail });
 			return { status: 'forbidden', decision, message: `Safeguard: ${operationId} is forbidden to AI (${decision.reason})` };
 		}
+		try {
+			this.catalogue.parseInput(operationId, args);
+		} catch (error) {
+			// Only field names reach the audit: the values may be huge or hold secrets.
+			await this.audit.append({ ...base, event: 'decision', outcome: 'refused:invalid_arguments', detail: { ...detail, fields: Object.keys(args).slice(0, 50) } });
+			return { status: 'invalid', decision, message: invalidMessage(operationId, error) };
+		}
+		detail.arguments = redactArguments(operation!, args);
+
 		if (decision.outcome === 'allow' || decision.outcome === 'allow_and_notify') {
 			await this.audit.append({ ...base, event: 'decision', outcome: decision.outcome, detail });
 			return { status: 'allowed', decision, notified: decision.outcome === 'allow_and_notify' };
 		}
 
 		if (context.approvalId) {
-			const outcome = await this.approvals.consume(context.approvalId, operationId, args);
+			const outcome = await this.approvals.consume(context.approvalId, operationId, args, context.requester);
 			if (outcome === 'ok') {
 				await this.audit.append({ ...base, event: 'decision', outcome: 'approved_use', approvalId: context.approvalId, detail });
 				return { status: 'allowed', decision, notified: false, approvalId: context.approvalId };
@@ -112,16 +131,24 @@ export class Safeguard {
 			};
 		}
 
-		const approval = await this.approvals.request({
-			operation: operation!,
-			args,
-			level: decision.level ?? undefined,
-			requester: context.requester,
-			reason: context.reason,
-			confidence: context.confidence,
-			ttlMs: context.ttlMs,
-			resumeUrl: context.resumeUrl,
-		});
+		let approval: ApprovalRequest;
+		try {
+			approval = await this.approvals.request({
+				operation: operation!,
+				args,
+				level: decision.level ?? undefined,
+				requester: context.requester,
+				reason: context.reason,
+				confidence: context.confidence,
+				ttlMs: context.ttlMs ?? policy.approvalTtlMinutes * 60_000,
+				maxPending: policy.maxPendingPerRequester,
+				resumeUrl: context.resumeUrl,
+			});
+		} catch (error) {
+			if (!isWidipError(error) || (error.kind !== 'bad_request' && error.kind !== 'rate_limited')) throw error;
+			await this.audit.append({ ...base, event: 'request', outcome: `refused:${error.kind}`, detail: { ...detail, arguments: undefined, why: error.message } });
+			return { status: 'invalid', decision, message: `Safeguard: ${error.message}. Nothing was done.` };
+		}
 		await this.audit.append({ ...base, event: 'request', outcome: 'pending', approvalId: approval.id, detail });
 		return {
 			status: 'approval_required',

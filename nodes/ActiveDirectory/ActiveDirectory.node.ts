@@ -4,7 +4,7 @@ import { NodeConnectionTypes } from 'n8n-workflow';
 import { catalogue } from '../../core/catalogue';
 import { catalogueProperties } from '../shared/catalogue-properties';
 import { executeCatalogueOperation } from '../shared/execute-operation';
-import { widipRedisConnectionTest } from '../shared/redis-connection';
+import { widipSafeguardConnectionTest } from '../shared/safeguard-connection';
 import { openAdClients, widipAdConnectionTest } from './connection';
 
 /**
@@ -27,13 +27,13 @@ export class ActiveDirectory implements INodeType {
 		credentials: [
 			{ name: 'widipActiveDirectoryApi', required: true, testedBy: 'widipAdConnectionTest' },
 			{ name: 'widipMySecretApi', required: false },
-			// Safeguard's approvals and audit, read when the node runs as an AI tool.
-			{ name: 'widipRedisApi', required: false, testedBy: 'widipRedisConnectionTest' },
+			// Safeguard's policy, approvals and audit: when the node runs as an AI tool or after a Safeguard Gate.
+			{ name: 'widipSafeguardApi', required: false, testedBy: 'widipSafeguardConnectionTest' },
 		],
 		properties: catalogueProperties(catalogue.list({ service: 'ad' })),
 	};
 
-	methods = { credentialTest: { widipAdConnectionTest, widipRedisConnectionTest } };
+	methods = { credentialTest: { widipAdConnectionTest, widipSafeguardConnectionTest } };
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		return await executeCatalogueOperation(this, { outputs: 1, openClients: () => openAdClients(this) });

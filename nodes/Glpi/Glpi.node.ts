@@ -4,7 +4,7 @@ import { NodeConnectionTypes } from 'n8n-workflow';
 import { catalogue } from '../../core/catalogue';
 import { catalogueProperties } from '../shared/catalogue-properties';
 import { executeCatalogueOperation } from '../shared/execute-operation';
-import { widipRedisConnectionTest } from '../shared/redis-connection';
+import { widipSafeguardConnectionTest } from '../shared/safeguard-connection';
 import { openGlpiClients } from './connection';
 
 /** GLPI tickets and clients through the legacy REST API; every operation comes from the catalogue. */
@@ -23,13 +23,13 @@ export class Glpi implements INodeType {
 		usableAsTool: true,
 		credentials: [
 			{ name: 'widipGlpiApi', required: true },
-			// Safeguard's approvals and audit, read when the node runs as an AI tool.
-			{ name: 'widipRedisApi', required: false, testedBy: 'widipRedisConnectionTest' },
+			// Safeguard's policy, approvals and audit: when the node runs as an AI tool or after a Safeguard Gate.
+			{ name: 'widipSafeguardApi', required: false, testedBy: 'widipSafeguardConnectionTest' },
 		],
 		properties: catalogueProperties(catalogue.list({ service: 'glpi' })),
 	};
 
-	methods = { credentialTest: { widipRedisConnectionTest } };
+	methods = { credentialTest: { widipSafeguardConnectionTest } };
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		return await executeCatalogueOperation(this, { outputs: 1, openClients: () => openGlpiClients(this) });

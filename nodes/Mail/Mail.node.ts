@@ -4,7 +4,7 @@ import { NodeConnectionTypes } from 'n8n-workflow';
 import { catalogue } from '../../core/catalogue';
 import { catalogueProperties } from '../shared/catalogue-properties';
 import { executeCatalogueOperation } from '../shared/execute-operation';
-import { widipRedisConnectionTest } from '../shared/redis-connection';
+import { widipSafeguardConnectionTest } from '../shared/safeguard-connection';
 import { openMailClients, widipSmtpConnectionTest } from './connection';
 
 const OPERATIONS = catalogue.list({ service: 'mail' });
@@ -25,13 +25,13 @@ export class Mail implements INodeType {
 		usableAsTool: true,
 		credentials: [
 			{ name: 'widipSmtpApi', required: true, testedBy: 'widipSmtpConnectionTest' },
-			// Safeguard's approvals and audit, read when the node runs as an AI tool.
-			{ name: 'widipRedisApi', required: false, testedBy: 'widipRedisConnectionTest' },
+			// Safeguard's policy, approvals and audit: when the node runs as an AI tool or after a Safeguard Gate.
+			{ name: 'widipSafeguardApi', required: false, testedBy: 'widipSafeguardConnectionTest' },
 		],
 		properties: catalogueProperties(OPERATIONS),
 	};
 
-	methods = { credentialTest: { widipSmtpConnectionTest, widipRedisConnectionTest } };
+	methods = { credentialTest: { widipSmtpConnectionTest, widipSafeguardConnectionTest } };
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		return await executeCatalogueOperation(this, { outputs: 1, openClients: () => openMailClients(this) });

@@ -9,7 +9,7 @@ import { NodeConnectionTypes } from 'n8n-workflow';
 import { catalogue } from '../../core/catalogue';
 import { catalogueProperties } from '../shared/catalogue-properties';
 import { executeCatalogueOperation } from '../shared/execute-operation';
-import { widipRedisConnectionTest } from '../shared/redis-connection';
+import { widipSafeguardConnectionTest } from '../shared/safeguard-connection';
 import { MYSECRET_CREDENTIAL, openMySecretClients } from './connection';
 
 const OPERATIONS = catalogue.list({ service: 'mysecret' });
@@ -31,13 +31,13 @@ export class MySecret implements INodeType {
 		usableAsTool: true,
 		credentials: [
 			{ name: MYSECRET_CREDENTIAL, required: true },
-			// Safeguard's approvals and audit, read when the node runs as an AI tool.
-			{ name: 'widipRedisApi', required: false, testedBy: 'widipRedisConnectionTest' },
+			// Safeguard's policy, approvals and audit: when the node runs as an AI tool or after a Safeguard Gate.
+			{ name: 'widipSafeguardApi', required: false, testedBy: 'widipSafeguardConnectionTest' },
 		],
 		properties: catalogueProperties(OPERATIONS),
 	};
 
-	methods = { credentialTest: { widipRedisConnectionTest } };
+	methods = { credentialTest: { widipSafeguardConnectionTest } };
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		return await executeCatalogueOperation(this, {

@@ -4,6 +4,7 @@ import { NodeConnectionTypes } from 'n8n-workflow';
 import { catalogue } from '../../core/catalogue';
 import { catalogueProperties } from '../shared/catalogue-properties';
 import { executeCatalogueOperation } from '../shared/execute-operation';
+import { widipSafeguardConnectionTest } from '../shared/safeguard-connection';
 import { openRedisClients, widipRedisConnectionTest } from '../shared/redis-connection';
 
 const OPERATIONS = catalogue.list({ ids: ['redis.get', 'redis.set', 'redis.delete', 'redis.set_if_not_exists'] });
@@ -22,11 +23,15 @@ export class RedisHelper implements INodeType {
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
 		usableAsTool: true,
-		credentials: [{ name: 'widipRedisApi', required: true, testedBy: 'widipRedisConnectionTest' }],
+		credentials: [
+			{ name: 'widipRedisApi', required: true, testedBy: 'widipRedisConnectionTest' },
+			// Safeguard's policy, approvals and audit: when the node runs as an AI tool or after a Safeguard Gate.
+			{ name: 'widipSafeguardApi', required: false, testedBy: 'widipSafeguardConnectionTest' },
+		],
 		properties: catalogueProperties(OPERATIONS),
 	};
 
-	methods = { credentialTest: { widipRedisConnectionTest } };
+	methods = { credentialTest: { widipRedisConnectionTest, widipSafeguardConnectionTest } };
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		return await executeCatalogueOperation(this, { outputs: 1, openClients: () => openRedisClients(this) });

@@ -10,12 +10,10 @@ import type {
 import { NodeConnectionTypes, NodeOperationError, WAIT_INDEFINITELY } from 'n8n-workflow';
 
 import { catalogue } from '../../core/catalogue';
-import { Coordination } from '../../core/redis/coordination';
-import type { ApprovalRequest } from '../../core/safeguard/approvals';
-import { decide } from '../../core/safeguard/decision';
-import { Safeguard } from '../../core/safeguard/guard';
+import type { ApprovalRequest, Requester } from '../../core/safeguard/approvals';
+import { decide, MAX_APPROVAL_TTL_MINUTES, MIN_APPROVAL_TTL_MINUTES } from '../../core/safeguard/decision';
 import { toNodeError } from '../shared/execute-operation';
-import { REDIS_CREDENTIAL, redisConfigFromCredentials, widipRedisConnectionTest } from '../shared/redis-connection';
+import { openSafeguard, SAFEGUARD_CREDENTIAL, widipSafeguardConnectionTest } from '../shared/safeguard-connection';
 
 /** Output indexes, in the order of `outputNames`. */
 const ALLOWED = 0;
@@ -49,6 +47,25 @@ function parseArguments(context: IExecuteFunctions, raw: unknown, itemIndex: num
 		throw new NodeOperationError(context.getNode(), 'Arguments must be a JSON object, e.g. {"samAccountName": "jdupont"}', { itemIndex });
 	}
 	return value as Record<string, unknown>;
+}
+
+/** Minutes from the node's option (an expression may give anything), or the policy's when unset. */
+function parseTtlMinutes(context: IExecuteFunctions, raw: unknown, fallback: number, itemIndex: number): number {
+	if (raw === undefined || raw === null || raw === '') return fallback;
+	const value = typeof raw === 'number' ? raw : Number(String(raw).trim());
+	if (!Number.isFinite(value) || value < MIN_APPROVAL_TTL_MINUTES || value > MAX_APPROVAL_TTL_MINUTES) {
+		throw new NodeOperationError(
+			context.getNode(),
+			`Expires After (Minutes) must be a number from ${MIN_APPROVAL_TTL_MINUTES} to ${MAX_APPROVAL_TTL_MINUTES} (7 days); got "${String(raw)}"`,
+			{ itemIndex },
+		);
+	}
+	return value;
+}
+
+/** The Gate that asks: an approval is released only to this node of this execution. */
+function gateRequester(node: string, execution: string, workflow: string, agent?: string): Requester {
+	return { face: 'gate', agent: agent || 'n8n-agent', workflow, node, execution };
 }
 
 function describeRequest(request: ApprovalRequest): IDataObject {
@@ -88,7 +105,7 @@ export class SafeguardGate implements INodeType {
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main, NodeConnectionTypes.Main, NodeConnectionTypes.Main, NodeConnectionTypes.Main, NodeConnectionTypes.Main],
 		outputNames: ['Allowed', 'Forbidden', 'Approved', 'Rejected', 'Expired'],
-		credentials: [{ name: REDIS_CREDENTIAL, required: true, testedBy: 'widipRedisConnectionTest' }],
+		credentials: [{ name: SAFEGUARD_CREDENTIAL, required: true, testedBy: 'widipSafeguardConnectionTest' }],
 		webhooks: [
 			{
 				// The runtime calls the execution's resume URL once a technician decides or the request expires.
@@ -153,28 +170,27 @@ export class SafeguardGate implements INodeType {
 						displayName: 'Expires After (Minutes)',
 						name: 'expiresInMinutes',
 						type: 'number',
-						typeOptions: { minValue: 0.05, maxValue: 10080 },
+						typeOptions: { minValue: MIN_APPROVAL_TTL_MINUTES, maxValue: MAX_APPROVAL_TTL_MINUTES },
 						default: 60,
-						description: 'How long a technician has to decide; then the execution leaves by Expired',
+						description:
+							"How long a technician has to decide (1 minute to 7 days); then the execution leaves by Expired. Not set: the runtime's WIDIP_APPROVAL_TTL_MINUTES.",
 					},
 				],
 			},
 		],
 	};
 
-	methods = { credentialTest: { widipRedisConnectionTest } };
+	methods = { credentialTest: { widipSafeguardConnectionTest } };
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		const items = this.getInputData();
 		const outputs: INodeExecutionData[][] = Array.from({ length: OUTPUTS }, () => []);
-		const coordination = await Coordination.connect(redisConfigFromCredentials(await this.getCredentials(REDIS_CREDENTIAL))).catch(
-			(error: unknown) => {
-				throw toNodeError(this.getNode(), error, 0);
-			},
-		);
+		const { safeguard, coordination } = await openSafeguard(await this.getCredentials(SAFEGUARD_CREDENTIAL)).catch((error: unknown) => {
+			throw toNodeError(this.getNode(), error, 0);
+		});
 		try {
-			const safeguard = new Safeguard(coordination.redis, coordination.config.keyPrefix, catalogue);
-			const policy = await safeguard.policy.read();
+			const verified = await safeguard.policy.readVerified();
+			const policy = verified.policy;
 			const plans = items.map((_, itemIndex) => {
 				const operationId = this.getNodeParameter('operationId', itemIndex) as string;
 				const args = parseArguments(this, this.getNodeParameter('arguments', itemIndex), itemIndex);
@@ -191,21 +207,24 @@ export class SafeguardGate implements INodeType {
 			}
 			let waiting = false;
 			for (const [itemIndex, plan] of plans.entries()) {
-				const options = this.getNodeParameter('options', itemIndex, {}) as { agent?: string; expiresInMinutes?: number };
+				const options = this.getNodeParameter('options', itemIndex, {}) as { agent?: string; expiresInMinutes?: unknown };
 				const needsApproval = plan.outcome === 'approval_required';
+				const minutes = parseTtlMinutes(this, options.expiresInMinutes, policy.approvalTtlMinutes, itemIndex);
 				const verdict = await safeguard.authorize(plan.operationId, plan.args, {
 					confidence: plan.confidence,
 					reason: String(this.getNodeParameter('reason', itemIndex, '')),
-					requester: { agent: options.agent || 'n8n-agent', workflow: String(this.getWorkflow().id ?? ''), execution: this.getExecutionId() },
-					ttlMs: Math.round((options.expiresInMinutes ?? 60) * 60_000),
+					requester: gateRequester(this.getNode().name, this.getExecutionId(), String(this.getWorkflow().id ?? ''), options.agent),
+					ttlMs: Math.round(minutes * 60_000),
 					resumeUrl: needsApproval ? (this.evaluateExpression('{{ $execution.resumeUrl }}', itemIndex) as string) : undefined,
-				}, policy);
+				}, verified);
 				const safeguardInfo: IDataObject = { status: verdict.status, operationId: plan.operationId, level: verdict.decision.level, reason: verdict.decision.reason };
 				const paired = { pairedItem: { item: itemIndex } };
 				if (verdict.status === 'allowed') {
 					outputs[ALLOWED].push({ json: { ...items[itemIndex].json, safeguard: { ...safeguardInfo, notified: verdict.notified } }, ...paired });
 				} else if (verdict.status === 'approval_required') {
 					waiting = true;
+				} else if (verdict.status === 'invalid') {
+					throw new NodeOperationError(this.getNode(), verdict.message, { itemIndex });
 				} else {
 					outputs[FORBIDDEN].push({ json: { ...items[itemIndex].json, safeguard: { ...safeguardInfo, message: verdict.message } }, ...paired });
 				}
@@ -230,32 +249,29 @@ export class SafeguardGate implements INodeType {
 	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
 		const body = this.getBodyData();
 		const approvalId = typeof body.approvalId === 'string' ? body.approvalId : '';
-		const coordination = await Coordination.connect(redisConfigFromCredentials(await this.getCredentials(REDIS_CREDENTIAL)));
+		const { safeguard, coordination } = await openSafeguard(await this.getCredentials(SAFEGUARD_CREDENTIAL));
 		try {
-			const safeguard = new Safeguard(coordination.redis, coordination.config.keyPrefix, catalogue);
 			const request = await safeguard.approvals.get(approvalId);
-			if (!request || request.requester.execution !== this.getExecutionId()) {
-				return { webhookResponse: { resumed: false, error: 'no approval request of this execution has that id' } };
+			const self = gateRequester(this.getNode().name, this.getExecutionId(), String(this.getWorkflow().id ?? ''), request?.requester.agent);
+			if (!request || request.requester.face !== 'gate' || request.requester.execution !== self.execution || request.requester.node !== self.node) {
+				return { webhookResponse: { resumed: false, error: 'no approval request of this Gate and execution has that id' } };
 			}
 			let output: number;
-			if (request.status === 'approved') {
-				const consumed = await safeguard.approvals.consumeAsRequested(approvalId);
-				if (consumed !== 'ok') return { webhookResponse: { resumed: false, status: consumed } };
-				await safeguard.audit.append({
-					event: 'decision',
-					operationId: request.operationId,
-					outcome: 'approved_use',
-					actor: request.requester.agent,
-					approvalId,
-					digest: request.digest,
-				});
-				output = APPROVED;
+			if (request.status === 'approved' || request.status === 'expired') {
+				// Released here once, to this Gate only; an approval resumed after its expiry leaves by Expired.
+				const released = await safeguard.approvals.release(approvalId, self);
+				if (released === 'ok') {
+					await safeguard.audit.append({ event: 'release', operationId: request.operationId, outcome: 'released', actor: request.requester.agent, approvalId });
+					output = APPROVED;
+				} else if (released === 'expired') {
+					output = EXPIRED;
+				} else {
+					return { webhookResponse: { resumed: false, status: released } };
+				}
 			} else if (request.status === 'rejected') {
 				output = REJECTED;
-			} else if (request.status === 'expired') {
-				output = EXPIRED;
 			} else {
-				// pending (not decided yet) or executed (already released once): keep waiting.
+				// pending (not decided yet), released or executed (already resumed once): keep waiting.
 				return { webhookResponse: { resumed: false, status: request.status } };
 			}
 			const current = (await safeguard.approvals.get(approvalId)) ?? request;

@@ -2,6 +2,7 @@ import type { INodeProperties, INodePropertyOptions, NodeParameterValueType } fr
 
 import { inputJsonSchema, type JsonSchemaObject } from '../../core/catalogue/json-schema';
 import type { AnyOperation } from '../../core/catalogue/operation';
+import { gateApprovalProperty } from './gate-approval';
 import { safeguardToolProperties } from './tool-safeguard';
 
 export const OPERATION_FIELD = 'operation';
@@ -161,5 +162,7 @@ export function catalogueProperties(operations: readonly AnyOperation[]): INodeP
 	}
 	// Only the AI tool variant shows these (n8n's `@tool` display condition).
 	if (operations.some((operation) => operation.level > 0)) properties.push(...safeguardToolProperties());
+	// Only outside AI tools: runs an action a Safeguard Gate approved.
+	properties.push(...gateApprovalProperty(operations));
 	return properties;
 }

@@ -6,6 +6,7 @@ import type { AnyOperation } from '../../core/catalogue/operation';
 import type { ServiceClients } from '../../core/catalogue/services';
 import { isWidipError } from '../../core/errors';
 import { ADDITIONAL_FIELDS, OPERATION_FIELD, planFields } from './catalogue-properties';
+import { GateApprovals } from './gate-approval';
 import { ToolSafeguard } from './tool-safeguard';
 
 export interface CatalogueNodeOptions {
@@ -80,6 +81,7 @@ export async function executeCatalogueOperation(
 		return opened.clients;
 	};
 	let guard: ToolSafeguard | undefined;
+	const gateApprovals = asTool ? undefined : new GateApprovals(context);
 	try {
 		if (asTool) {
 			try {
@@ -102,15 +104,21 @@ export async function executeCatalogueOperation(
 					outputs[0].push({ json: check.answer, pairedItem: { item: itemIndex } });
 					continue;
 				}
+				const gateApprovalId = operation.level > 0 ? gateApprovals?.approvalIdFor(itemIndex) : undefined;
+				if (gateApprovalId) await gateApprovals!.consume(gateApprovalId, operation, args, itemIndex);
+				const record = async (outcome: 'succeeded' | 'failed', summary: string) => {
+					await guard?.recordExecution(operation, check, outcome, summary);
+					if (gateApprovalId) await gateApprovals!.recordExecution(gateApprovalId, operation, outcome, summary);
+				};
 				let result: IDataObject;
 				try {
 					result = (await catalogue.run(operation.id, args, await clients(itemIndex))) as IDataObject;
 				} catch (error) {
 					const failure = toNodeError(context.getNode(), error, itemIndex);
-					await guard?.recordExecution(operation, check, 'failed', failure.message);
+					await record('failed', failure.message);
 					throw failure;
 				}
-				await guard?.recordExecution(operation, check, 'succeeded', `returned ${Object.keys(result).join(', ')}`);
+				await record('succeeded', `returned ${Object.keys(result).join(', ')}`);
 				const output = asTool ? 0 : (options.route?.(operation.id, result) ?? 0);
 				outputs[output].push({ json: result, pairedItem: { item: itemIndex } });
 			} catch (error) {
@@ -126,6 +134,7 @@ export async function executeCatalogueOperation(
 		}
 	} finally {
 		await guard?.close();
+		await gateApprovals?.close();
 		await opened?.close();
 	}
 	return outputs;

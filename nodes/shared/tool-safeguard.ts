@@ -3,10 +3,11 @@ import { NodeOperationError } from 'n8n-workflow';
 
 import { catalogue } from '../../core/catalogue';
 import type { AnyOperation } from '../../core/catalogue/operation';
-import { Coordination } from '../../core/redis/coordination';
-import { decide, DEFAULT_POLICY, type SafeguardPolicy } from '../../core/safeguard/decision';
-import { Safeguard } from '../../core/safeguard/guard';
-import { REDIS_CREDENTIAL, redisConfigFromCredentials } from './redis-connection';
+import type { Coordination } from '../../core/redis/coordination';
+import { decide, DEFAULT_POLICY } from '../../core/safeguard/decision';
+import type { Safeguard } from '../../core/safeguard/guard';
+import type { VerifiedPolicy } from '../../core/safeguard/policy';
+import { openSafeguard, SAFEGUARD_CREDENTIAL } from './safeguard-connection';
 
 export const TOOL_APPROVAL_ID = 'safeguardApprovalId';
 export const TOOL_CONFIDENCE = 'safeguardConfidence';
@@ -64,17 +65,16 @@ export class ToolSafeguard {
 	private constructor(
 		private readonly context: IExecuteFunctions,
 		private readonly safeguard: Safeguard | undefined,
-		private readonly policy: SafeguardPolicy | undefined,
+		private readonly policy: VerifiedPolicy | undefined,
 		private readonly coordination: Coordination | undefined,
 	) {}
 
 	static async open(context: IExecuteFunctions): Promise<ToolSafeguard> {
-		if (!context.getNode().credentials?.[REDIS_CREDENTIAL]) return new ToolSafeguard(context, undefined, undefined, undefined);
-		const coordination = await Coordination.connect(redisConfigFromCredentials(await context.getCredentials(REDIS_CREDENTIAL)));
+		if (!context.getNode().credentials?.[SAFEGUARD_CREDENTIAL]) return new ToolSafeguard(context, undefined, undefined, undefined);
+		const { safeguard, coordination } = await openSafeguard(await context.getCredentials(SAFEGUARD_CREDENTIAL));
 		let opened: ToolSafeguard | undefined;
 		try {
-			const safeguard = new Safeguard(coordination.redis, coordination.config.keyPrefix, catalogue);
-			opened = new ToolSafeguard(context, safeguard, await safeguard.policy.read(), coordination);
+			opened = new ToolSafeguard(context, safeguard, await safeguard.policy.readVerified(), coordination);
 			return opened;
 		} finally {
 			if (!opened) await coordination.close();
@@ -84,23 +84,31 @@ export class ToolSafeguard {
 	async check(operation: AnyOperation, args: IDataObject, itemIndex: number): Promise<ToolCheck> {
 		const confidence = optionalNumber(this.context.getNodeParameter(TOOL_CONFIDENCE, itemIndex, ''));
 		// Without Safeguard's Redis the catalogue's levels still decide what may run here.
-		const first = decide(operation.id, confidence, this.policy ?? DEFAULT_POLICY, catalogue);
-		if (first.outcome === 'allow' && first.level === 0) return { run: true, guarded: false };
+		const first = decide(operation.id, confidence, this.policy?.policy ?? DEFAULT_POLICY, catalogue);
+		// Only what is read-only in the catalogue itself runs unrecorded: an operation lowered to L0
+		// by policy still leaves an audit record.
+		if (first.outcome === 'allow' && first.level === 0 && operation.level === 0) return { run: true, guarded: false };
 		if (!this.safeguard) {
 			if (first.outcome === 'forbidden') {
 				return { run: false, answer: { status: 'forbidden', message: `Safeguard: ${operation.id} is forbidden to AI agents (L${first.level}): a person must do it. Nothing was done.` } };
 			}
 			throw new NodeOperationError(
 				this.context.getNode(),
-				`${operation.id} is Safeguard L${first.level}: as an AI tool it needs the WIDIP Redis credential (approvals and audit live there)`,
-				{ itemIndex, description: 'Select a WIDIP Redis credential on this tool node. Without it, only L0 (read-only) operations run.' },
+				`${operation.id} is Safeguard L${first.level}: as an AI tool it needs the WIDIP Safeguard credential (approvals and audit live there)`,
+				{ itemIndex, description: 'Select a WIDIP Safeguard credential on this tool node. Without it, only L0 (read-only) operations run.' },
 			);
 		}
 		const approvalId = String(this.context.getNodeParameter(TOOL_APPROVAL_ID, itemIndex, '') ?? '').trim();
 		const verdict = await this.safeguard.authorize(operation.id, args, {
 			confidence,
 			reason: String(this.context.getNodeParameter(TOOL_REASON, itemIndex, '') ?? ''),
-			requester: { agent: 'n8n-ai-agent', workflow: String(this.context.getWorkflow?.().id ?? ''), execution: this.context.getExecutionId?.() },
+			requester: {
+				face: 'tool',
+				agent: 'n8n-ai-agent',
+				workflow: String(this.context.getWorkflow?.().id ?? ''),
+				node: this.context.getNode().name,
+				execution: this.context.getExecutionId?.(),
+			},
 			approvalId: approvalId || undefined,
 		}, this.policy);
 		switch (verdict.status) {
@@ -113,6 +121,8 @@ export class ToolSafeguard {
 				};
 			case 'refused':
 				return { run: false, answer: { status: 'refused', approvalId: verdict.approvalId, why: verdict.why, message: verdict.message } };
+			case 'invalid':
+				return { run: false, answer: { status: 'invalid', message: verdict.message } };
 			default:
 				return { run: false, answer: { status: 'forbidden', message: verdict.message } };
 		}

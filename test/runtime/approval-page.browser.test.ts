@@ -1,3 +1,4 @@
+import type { Requester } from '../../core/safeguard/approvals';
 import { mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -48,7 +49,7 @@ describe('approval page in a real browser (Chromium + real Redis)', () => {
 	const pageErrors: string[] = [];
 
 	const reset = catalogue.get('ad.reset_password');
-	const requester = { agent: 'assist', workflow: 'Assist', execution: '4812' };
+	const requester: Requester = { face: 'mcp', agent: 'assist', workflow: 'Assist', execution: '4812' };
 
 	async function pending(reason: string): Promise<ApprovalRequest> {
 		return await approvals.request({ operation: reset, args: { sAMAccountName: 'm.dubois', mustChangeAtNextLogon: true }, requester, reason, confidence: 92 });

@@ -1,3 +1,4 @@
+import type { Requester } from '../../core/safeguard/approvals';
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 
@@ -53,7 +54,7 @@ describe('widip audit export (real CLI, real Redis)', () => {
 	let safeguard: Safeguard;
 	let env: Record<string, string>;
 	let approvalId: string;
-	const requester = { agent: 'assist', workflow: 'Assist', execution: '7001' };
+	const requester: Requester = { face: 'mcp', agent: 'assist', workflow: 'Assist', execution: '7001' };
 
 	beforeAll(async () => {
 		coordination = await connectTest('audit-export');

@@ -1,3 +1,4 @@
+import type { Requester } from '../../core/safeguard/approvals';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -15,7 +16,7 @@ const PUBLIC_URL = 'https://widip.example.fr:8443';
 const TECHNICIANS = ['tech.nord@widip.fr', 'astreinte@widip.fr'];
 // Letters and digits only: no mail transfer encoding can disguise it, so "not in the raw mail" means what it says.
 const SECRET = 'Zq7mK2pX9wLr4tVbQ8nH';
-const requester = { agent: 'assist', workflow: 'Assist', execution: '4812' };
+const requester: Requester = { face: 'mcp', agent: 'assist', workflow: 'Assist', execution: '4812' };
 
 interface WebhookCall {
 	body: { text: string; widip: Notice };

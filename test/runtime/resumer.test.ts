@@ -1,3 +1,4 @@
+import type { Requester } from '../../core/safeguard/approvals';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -56,7 +57,7 @@ describe('Resumer: waiting n8n executions resumed once decided or expired (real 
 	/** Per path: the status n8n answers for its nth call (default 200). */
 	const answers = new Map<string, (nth: number) => number>();
 	const logger = captureLogger();
-	const requester = { agent: 'assist', workflow: 'Reset', execution: '5120' };
+	const requester: Requester = { face: 'mcp', agent: 'assist', workflow: 'Reset', execution: '5120' };
 	const args = { sAMAccountName: 'm.dubois', mustChangeAtNextLogon: true };
 
 	beforeAll(async () => {

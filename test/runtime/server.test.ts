@@ -1,3 +1,4 @@
+import type { Requester } from '../../core/safeguard/approvals';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 
 import { catalogue } from '../../core/catalogue';
@@ -33,7 +34,7 @@ describe('runtime server (real Redis)', () => {
 
 	const reset = catalogue.get('ad.reset_password');
 	const createSecret = catalogue.get('mysecret.create_secret');
-	const requester = { agent: 'assist', workflow: 'Assist', execution: '4812' };
+	const requester: Requester = { face: 'mcp', agent: 'assist', workflow: 'Assist', execution: '4812' };
 
 	async function call(method: 'GET' | 'POST', url: string, key?: string, payload?: unknown): Promise<LightMyRequestResponse> {
 		const headers: Record<string, string> = {};
@@ -262,7 +263,7 @@ describe('runtime server (real Redis)', () => {
 
 		it('renders a hostile reason as text: the page has no HTML sink and the API answers JSON', async () => {
 			const hostile = '<script>alert(1)</script><img src=x onerror=alert(2)>';
-			const request = await pending({ reason: hostile, requester: { agent: '<b>evil</b>' } });
+			const request = await pending({ reason: hostile, requester: { face: 'mcp', agent: '<b>evil</b>' } });
 			const page = await call('GET', '/approvals');
 			// Values are written with textContent only: no innerHTML / outerHTML / document.write / insertAdjacentHTML.
 			expect(page.body).not.toMatch(/innerHTML|outerHTML|document\.write|insertAdjacentHTML/);
