@@ -1,11 +1,13 @@
-import { WidipError } from '../errors';
-import { toNumber, toText } from './raw';
+import { malformed, tagReader, type Tags } from './alert-fields';
+import { quote } from './alert-text';
+import { alertTime } from './alert-time';
 import { parseDurationText } from './time';
 
 /**
  * Observium's alert notifications carry Mustache tags (ALERT_STATE, ALERT_ID, DEVICE_HOSTNAME…).
  * A webhook body may hold them as an object, as JSON text, inside n8n's Webhook output (`body`),
- * or as the script transport's `OBSERVIUM_<TAG>` names; all end in one shape.
+ * or as the script transport's `OBSERVIUM_<TAG>` names; all end in one shape. Every tag is checked
+ * and capped on the way (alert-fields.ts): the body comes from whoever can reach the webhook.
  */
 
 export const ALERT_STATES = ['ALERT', 'RECOVER', 'SYSLOG', 'ALERT REMINDER'] as const;
@@ -41,12 +43,6 @@ export interface NormalizedAlert {
 	syslogMessage: string | null;
 }
 
-type Tags = Map<string, unknown>;
-
-function malformed(operation: string, detail: string): WidipError {
-	return new WidipError('bad_request', `Observium alert payload (${operation}): ${detail}`, { service: 'observium', operation });
-}
-
 function asObject(value: unknown): Record<string, unknown> | undefined {
 	if (typeof value === 'string') {
 		try {
@@ -58,6 +54,10 @@ function asObject(value: unknown): Record<string, unknown> | undefined {
 	return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
 }
 
+/**
+ * Tags go into a Map, read from the body's own keys only: a tag named `constructor`, `__proto__`
+ * or `toString` is just an unknown tag (ignored), never a property lookup on an object.
+ */
 function readTags(payload: Record<string, unknown>): Tags {
 	const tags: Tags = new Map();
 	for (const [key, value] of Object.entries(payload)) {
@@ -74,86 +74,58 @@ function findTags(payload: Record<string, unknown>): Tags {
 	return body ? readTags(body) : tags;
 }
 
-function lines(value: unknown): string[] {
-	const text = toText(value);
-	if (!text) return [];
-	return text
-		.split(/\r?\n|<br\s*\/?>/i)
-		.map((line) => line.trim())
-		.filter(Boolean);
-}
-
-function eventTime(tags: Tags, operation: string): number {
-	const unix = toNumber(tags.get('ALERT_UNIXTIME'));
-	if (unix !== null) {
-		if (unix <= 0) throw malformed(operation, `ALERT_UNIXTIME "${String(tags.get('ALERT_UNIXTIME'))}" is not a unix time`);
-		return unix * 1000;
-	}
-	for (const tag of ['ALERT_TIMESTAMP_RFC3339', 'ALERT_TIMESTAMP']) {
-		const text = toText(tags.get(tag));
-		if (!text) continue;
-		// "2020-09-19 19:27:04 +03:00" → "2020-09-19T19:27:04+03:00"
-		const parsed = Date.parse(text.replace(/^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}) ?/, '$1T$2'));
-		if (Number.isFinite(parsed)) return parsed;
-		throw malformed(operation, `${tag} "${text}" is not a date`);
-	}
-	throw malformed(operation, 'missing ALERT_UNIXTIME (the event time; ALERT_TIMESTAMP also works)');
-}
-
-function alertState(tags: Tags, operation: string): AlertState {
-	const state = String(tags.get('ALERT_STATE')).trim().toUpperCase().replace(/\s+/g, ' ');
-	const known = ALERT_STATES.find((candidate) => candidate === state) ?? (state === 'REMINDER' ? 'ALERT REMINDER' : undefined);
-	if (!known) throw malformed(operation, `ALERT_STATE "${state}" is not one of ${ALERT_STATES.join(', ')}`);
+function alertState(state: string, operation: string): AlertState {
+	const normalized = state.toUpperCase().replace(/\s+/g, ' ');
+	const known = ALERT_STATES.find((candidate) => candidate === normalized) ?? (normalized === 'REMINDER' ? 'ALERT REMINDER' : undefined);
+	if (!known) throw malformed(operation, `ALERT_STATE ${quote(normalized)} is not one of ${ALERT_STATES.join(', ')}`);
 	return known;
 }
 
-export function normalizeAlert(payload: Record<string, unknown>, operation = 'observium.normalize_alert'): NormalizedAlert {
+/** `now` (epoch ms) bounds how far in the future the alert time may be; tests pin it. */
+export function normalizeAlert(payload: Record<string, unknown>, operation = 'observium.normalize_alert', now = Date.now()): NormalizedAlert {
 	const tags = findTags(payload);
-	const missing = ['ALERT_STATE', 'ALERT_ID', 'DEVICE_HOSTNAME'].filter((tag) => toText(tags.get(tag)) === null);
+	const read = tagReader(tags, operation);
+	const required = { ALERT_STATE: read.text('ALERT_STATE'), ALERT_ID: read.id('ALERT_ID'), DEVICE_HOSTNAME: read.text('DEVICE_HOSTNAME') };
+	const missing = Object.entries(required).filter(([, value]) => value === null).map(([tag]) => tag);
 	if (missing.length > 0) {
 		throw malformed(operation, `missing ${missing.join(', ')} (expected Observium's ALL_CAPS notification tags)`);
 	}
-	const alertId = toNumber(tags.get('ALERT_ID'));
-	if (alertId === null || !Number.isInteger(alertId)) {
-		throw malformed(operation, `ALERT_ID "${String(tags.get('ALERT_ID'))}" is not Observium's numeric alert id`);
-	}
-	const state = alertState(tags, operation);
-	const at = eventTime(tags, operation);
-	const statusTag = toText(tags.get('ALERT_STATUS'));
-	const duration = toText(tags.get('DURATION'));
-	const text = (tag: string) => toText(tags.get(tag));
+	const state = alertState(required.ALERT_STATE!, operation);
+	const at = alertTime(tags, read, operation, now);
+	const statusTag = read.text('ALERT_STATUS');
+	const duration = read.text('DURATION');
 	return {
-		alertId,
+		alertId: required.ALERT_ID!,
 		state,
 		isRecovery: state === 'RECOVER',
 		isReminder: state === 'ALERT REMINDER',
 		status: statusTag === '1' || (statusTag === null && state === 'RECOVER') ? 'ok' : 'failed',
-		severity: text('ALERT_SEVERITY'),
+		severity: read.text('ALERT_SEVERITY'),
 		time: new Date(at).toISOString(),
 		unixTime: Math.floor(at / 1000),
-		title: text('TITLE'),
-		message: text('ALERT_MESSAGE'),
+		title: read.text('TITLE'),
+		message: read.text('ALERT_MESSAGE'),
 		device: {
-			id: toNumber(tags.get('DEVICE_ID')),
-			hostname: text('DEVICE_HOSTNAME')!,
-			sysName: text('DEVICE_SYSNAME'),
-			location: text('DEVICE_LOCATION'),
-			hardware: text('DEVICE_HARDWARE'),
-			os: text('DEVICE_OS'),
-			type: text('DEVICE_TYPE'),
-			uptime: text('DEVICE_UPTIME'),
+			id: read.id('DEVICE_ID'),
+			hostname: required.DEVICE_HOSTNAME!,
+			sysName: read.text('DEVICE_SYSNAME'),
+			location: read.text('DEVICE_LOCATION'),
+			hardware: read.text('DEVICE_HARDWARE'),
+			os: read.text('DEVICE_OS'),
+			type: read.text('DEVICE_TYPE'),
+			uptime: read.text('DEVICE_UPTIME'),
 		},
 		entity: {
-			type: text('ENTITY_TYPE'),
-			id: toNumber(tags.get('ENTITY_ID')),
-			name: text('ENTITY_NAME'),
-			description: text('ENTITY_DESCRIPTION'),
+			type: read.text('ENTITY_TYPE'),
+			id: read.id('ENTITY_ID'),
+			name: read.text('ENTITY_NAME'),
+			description: read.text('ENTITY_DESCRIPTION'),
 		},
-		conditions: lines(tags.get('CONDITIONS')),
-		metrics: lines(tags.get('METRICS')),
+		conditions: read.list('CONDITIONS'),
+		metrics: read.list('METRICS'),
 		duration,
 		durationSeconds: duration ? (parseDurationText(duration) ?? null) : null,
-		url: text('ALERT_URL'),
-		syslogMessage: text('SYSLOG_MESSAGE'),
+		url: read.text('ALERT_URL'),
+		syslogMessage: read.text('SYSLOG_MESSAGE'),
 	};
 }

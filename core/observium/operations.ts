@@ -107,11 +107,13 @@ export const observiumNormalizeAlert = defineOperation({
 	service: 'observium',
 	displayName: 'Normalize Alert',
 	description:
-		'Turn the body of an Observium alert webhook (its ALL_CAPS tags: ALERT_STATE, ALERT_ID, ALERT_UNIXTIME, DEVICE_HOSTNAME, ENTITY_*, ALERT_MESSAGE, CONDITIONS…) into one clean alert: {alertId, state ALERT|RECOVER|SYSLOG|ALERT REMINDER, isRecovery, severity, time (ISO), device, entity, conditions, metrics, duration, title, url}. No call to Observium. A payload missing a required tag fails with the tag named.',
+		'Turn the body of an Observium alert webhook (its ALL_CAPS tags: ALERT_STATE, ALERT_ID, ALERT_UNIXTIME, DEVICE_HOSTNAME, ENTITY_*, ALERT_MESSAGE, CONDITIONS…) into one clean alert: {alertId, state ALERT|RECOVER|SYSLOG|ALERT REMINDER, isRecovery, severity, time (ISO), device, entity, conditions, metrics, duration, title, url}. No call to Observium. A payload missing a required tag, or with a malformed one (id, time, hostname), fails with the tag named; free text is cleaned of control characters and capped ("… [truncated]").',
 	level: 0,
 	input: z.strictObject({
+		// Any object, whatever its keys: z.record refuses one with an own `constructor` key (zod's
+		// plain-object test reads it), which let one junk tag fail the whole alert.
 		payload: z
-			.record(z.string(), z.unknown())
+			.looseObject({})
 			.describe(
 				'The webhook body Observium sent, as an object of its notification tags; in n8n usually {{ $json.body }} of the Webhook node (the whole Webhook item also works)',
 			)

@@ -2,36 +2,7 @@ import { catalogue } from '../../core/catalogue';
 import { WidipError } from '../../core/errors';
 import { normalizeAlert } from '../../core/observium/alert-webhook';
 import { ObserviumClient } from '../../core/observium/client';
-
-/** Tags as Observium's own test fixture lists them (notification_ALERT.json, refs §2.2). */
-const ALERT = {
-	ALERT_STATE: 'ALERT',
-	ALERT_EMOJI: '🔥',
-	ALERT_STATUS: '0',
-	ALERT_SEVERITY: 'Critical',
-	ALERT_COLOR: '#D94640',
-	ALERT_URL: 'https://observium.example.org/device/device=101/tab=alert/alert_entry=9827/',
-	ALERT_UNIXTIME: 1600532824,
-	ALERT_TIMESTAMP: '2020-09-19 19:27:04 +03:00',
-	ALERT_ID: '9827',
-	ALERT_MESSAGE: 'up/down',
-	CONDITIONS: 'device_status equals 0 (0)',
-	METRICS: 'device_status = 0',
-	DURATION: '4m 29s (2020-09-19 19:22:35)',
-	ENTITY_NAME: 'EHPAD-Bellevue-RTR01',
-	ENTITY_ID: '101',
-	ENTITY_TYPE: 'device',
-	ENTITY_DESCRIPTION: 'EHPAD Bellevue router',
-	DEVICE_HOSTNAME: 'EHPAD-Bellevue-RTR01',
-	DEVICE_SYSNAME: 'EHPAD-Bellevue-RTR01.bellevue.widip.lan',
-	DEVICE_ID: '101',
-	DEVICE_HARDWARE: 'C1111-4P',
-	DEVICE_OS: 'Cisco IOS-XE 17.9.4a',
-	DEVICE_TYPE: 'network',
-	DEVICE_LOCATION: 'EHPAD Bellevue, Lyon, France',
-	DEVICE_UPTIME: '57d 7h 20m',
-	TITLE: 'ALERT: [EHPAD-Bellevue-RTR01] [device] up/down',
-};
+import { ALERT, NORMALIZED_ALERT } from './alert-fixture';
 
 const RECOVER = {
 	...ALERT,
@@ -54,35 +25,7 @@ describe('observium.normalize_alert', () => {
 	const run = (payload: unknown) => catalogue.run('observium.normalize_alert', { payload }, { observium });
 
 	it('turns an ALERT into the one alert shape, with an ISO time', () => {
-		expect(normalizeAlert(ALERT)).toEqual({
-			alertId: 9827,
-			state: 'ALERT',
-			isRecovery: false,
-			isReminder: false,
-			status: 'failed',
-			severity: 'Critical',
-			time: '2020-09-19T16:27:04.000Z',
-			unixTime: 1600532824,
-			title: 'ALERT: [EHPAD-Bellevue-RTR01] [device] up/down',
-			message: 'up/down',
-			device: {
-				id: 101,
-				hostname: 'EHPAD-Bellevue-RTR01',
-				sysName: 'EHPAD-Bellevue-RTR01.bellevue.widip.lan',
-				location: 'EHPAD Bellevue, Lyon, France',
-				hardware: 'C1111-4P',
-				os: 'Cisco IOS-XE 17.9.4a',
-				type: 'network',
-				uptime: '57d 7h 20m',
-			},
-			entity: { type: 'device', id: 101, name: 'EHPAD-Bellevue-RTR01', description: 'EHPAD Bellevue router' },
-			conditions: ['device_status equals 0 (0)'],
-			metrics: ['device_status = 0'],
-			duration: '4m 29s (2020-09-19 19:22:35)',
-			durationSeconds: 269,
-			url: 'https://observium.example.org/device/device=101/tab=alert/alert_entry=9827/',
-			syslogMessage: null,
-		});
+		expect(normalizeAlert(ALERT)).toEqual(NORMALIZED_ALERT);
 	});
 
 	it('a RECOVER keeps the alert id, says it recovered, and has no conditions', () => {
@@ -152,9 +95,9 @@ describe('observium.normalize_alert', () => {
 		void ALERT_UNIXTIME;
 		void ALERT_TIMESTAMP;
 		expect(() => normalizeAlert(timeless)).toThrow(/missing ALERT_UNIXTIME/);
-		expect(() => normalizeAlert({ ...ALERT, ALERT_UNIXTIME: 'yesterday', ALERT_TIMESTAMP: 'soon' })).toThrow(
-			/ALERT_TIMESTAMP "soon" is not a date/,
-		);
+		expect(() => normalizeAlert({ ...timeless, ALERT_TIMESTAMP: 'soon' })).toThrow(/ALERT_TIMESTAMP "soon" is not a date/);
+		// A malformed ALERT_UNIXTIME is an error of its own, no longer skipped for ALERT_TIMESTAMP.
+		expect(() => normalizeAlert({ ...ALERT, ALERT_UNIXTIME: 'yesterday' })).toThrow(/ALERT_UNIXTIME "yesterday" is not a unix time/);
 		expect(() => normalizeAlert({ ...ALERT, ALERT_STATE: 'PANIC' })).toThrow(
 			'ALERT_STATE "PANIC" is not one of ALERT, RECOVER, SYSLOG, ALERT REMINDER',
 		);
