@@ -7,6 +7,17 @@ import { GlpiSession } from './session';
 type Row = Record<string, unknown>;
 type QueryPairs = Array<[string, string | number]>;
 
+/**
+ * What every request of one operation shares: its name, one deadline for the whole operation
+ * (pages, re-login and retries included, as the credential's timeout promises) and a signal that
+ * stops its other requests once one has failed.
+ */
+interface Op {
+	operation: string;
+	deadline: number;
+	signal: AbortSignal;
+}
+
 export interface GlpiPerson {
 	id: number;
 	login: string;
@@ -94,8 +105,18 @@ export class GlpiClient {
 		this.session = new GlpiSession(this.config, logger);
 	}
 
+	/** Runs an operation's requests; when one fails, the others stop: none retries for a lost cause. */
+	private async run<T>(operation: string, work: (op: Op) => Promise<T>): Promise<T> {
+		const controller = new AbortController();
+		try {
+			return await work({ operation, deadline: Date.now() + this.config.timeoutMs, signal: controller.signal });
+		} finally {
+			controller.abort();
+		}
+	}
+
 	/** Runs the search engine and follows 206 Partial Content pages until `limit` rows or the end. */
-	async search(itemtype: string, criteria: QueryPairs, display: number[], limit: number, operation: string, sort?: number) {
+	private async search(itemtype: string, criteria: QueryPairs, display: number[], limit: number, op: Op, sort?: number) {
 		const rows: Row[] = [];
 		let start = 0;
 		let total = Number.POSITIVE_INFINITY;
@@ -104,7 +125,7 @@ export class GlpiClient {
 		while (rows.length < limit && start < total) {
 			const end = start + Math.min(this.config.pageSize, limit - rows.length) - 1;
 			const response = await this.session.call<{ totalcount?: number | string; data?: Row[] }>({
-				operation,
+				...op,
 				method: 'GET',
 				path: `search/${itemtype}`,
 				query: [...base, ['range', `${start}-${end}`]],
@@ -131,7 +152,7 @@ export class GlpiClient {
 			[`criteria[${i}][value]`, pattern],
 		]);
 		const display = [USER_FIELD.id, USER_FIELD.login, USER_FIELD.realname, USER_FIELD.firstname, USER_FIELD.email, USER_FIELD.phone, USER_FIELD.mobile, USER_FIELD.entity];
-		const { rows, total } = await this.search('User', criteria, display, limit, 'glpi.search_client');
+		const { rows, total } = await this.run('glpi.search_client', (op) => this.search('User', criteria, display, limit, op));
 		const clients: GlpiPerson[] = rows.map((row) => ({
 			id: int(row[USER_FIELD.id]),
 			login: text(row[USER_FIELD.login]),
@@ -157,7 +178,7 @@ export class GlpiClient {
 			['criteria[1][value]', since],
 		];
 		const display = [TICKET_FIELD.id, TICKET_FIELD.title, TICKET_FIELD.content, TICKET_FIELD.status, TICKET_FIELD.priority, TICKET_FIELD.openedAt, TICKET_FIELD.requester, TICKET_FIELD.entity];
-		const { rows, total } = await this.search('Ticket', criteria, display, limit, 'glpi.search_new_tickets', TICKET_FIELD.openedAt);
+		const { rows, total } = await this.run('glpi.search_new_tickets', (op) => this.search('Ticket', criteria, display, limit, op, TICKET_FIELD.openedAt));
 		const tickets: TicketSummary[] = rows.map((row) => ({
 			id: int(row[TICKET_FIELD.id]),
 			title: text(row[TICKET_FIELD.title]),
@@ -172,7 +193,7 @@ export class GlpiClient {
 		return { tickets, total, since };
 	}
 
-	private async findTicketByMarker(key: string): Promise<number | undefined> {
+	private async findTicketByMarker(key: string, op: Op): Promise<number | undefined> {
 		const { rows } = await this.search(
 			'Ticket',
 			[
@@ -182,7 +203,7 @@ export class GlpiClient {
 			],
 			[TICKET_FIELD.id],
 			1,
-			'glpi.create_ticket',
+			op,
 		);
 		return rows.length > 0 ? int(rows[0][TICKET_FIELD.id]) : undefined;
 	}
@@ -192,10 +213,14 @@ export class GlpiClient {
 	 * sending, and after a lost answer, GLPI is searched for it, so a retry never makes a second
 	 * ticket. Without a key the POST is sent exactly once.
 	 */
-	async createTicket(ticket: NewTicket): Promise<{ id: number; created: boolean }> {
+	createTicket(ticket: NewTicket): Promise<{ id: number; created: boolean }> {
+		return this.run('glpi.create_ticket', (op) => this.create(ticket, op));
+	}
+
+	private async create(ticket: NewTicket, op: Op): Promise<{ id: number; created: boolean }> {
 		const key = ticket.idempotencyKey;
 		if (key) {
-			const existing = await this.findTicketByMarker(key);
+			const existing = await this.findTicketByMarker(key, op);
 			if (existing !== undefined) return { id: existing, created: false };
 		}
 		const input: Row = {
@@ -209,7 +234,7 @@ export class GlpiClient {
 		if (ticket.priority !== undefined) input.priority = ticket.priority;
 		if (ticket.requesterId !== undefined) input._users_id_requester = ticket.requesterId;
 		const send = () =>
-			this.session.call<{ id: number | string }>({ operation: 'glpi.create_ticket', method: 'POST', path: 'Ticket/', body: { input }, retry: false });
+			this.session.call<{ id: number | string }>({ ...op, method: 'POST', path: 'Ticket/', body: { input }, retry: false });
 		for (let attempt = 0; ; attempt++) {
 			try {
 				const response = await send();
@@ -217,21 +242,19 @@ export class GlpiClient {
 			} catch (error) {
 				if (!key || !(error instanceof WidipError) || !error.transient || attempt >= this.config.retries) throw error;
 				// The answer was lost, not necessarily the ticket: look before sending again.
-				const existing = await this.findTicketByMarker(key);
+				const existing = await this.findTicketByMarker(key, op);
 				if (existing !== undefined) return { id: existing, created: true };
 			}
 		}
 	}
 
 	async getTicket(id: number) {
-		const operation = 'glpi.get_ticket';
-		const get = <T>(path: string, query?: Record<string, string | number>) =>
-			this.session.call<T>({ operation, method: 'GET', path, query, retry: true }).then((response) => response.body);
-		const [ticket, followups, solutions] = await Promise.all([
-			get<Row>(`Ticket/${id}`, { expand_dropdowns: 'true' }),
-			get<Row[]>(`Ticket/${id}/ITILFollowup`),
-			get<Row[]>(`Ticket/${id}/ITILSolution`),
-		]);
+		// Three reads in parallel: the first failure fails the call, and run() then stops the other two.
+		const [ticket, followups, solutions] = await this.run('glpi.get_ticket', (op) => {
+			const get = <T>(path: string, query?: Record<string, string | number>) =>
+				this.session.call<T>({ ...op, method: 'GET', path, query, retry: true }).then((response) => response.body);
+			return Promise.all([get<Row>(`Ticket/${id}`, { expand_dropdowns: 'true' }), get<Row[]>(`Ticket/${id}/ITILFollowup`), get<Row[]>(`Ticket/${id}/ITILSolution`)]);
+		});
 		const solution = (Array.isArray(solutions) ? solutions : []).at(-1);
 		return {
 			id: int(ticket.id),
@@ -260,40 +283,47 @@ export class GlpiClient {
 	}
 
 	async addFollowup(ticketId: number, content: string, isPrivate: boolean): Promise<number> {
-		const response = await this.session.call<{ id: number | string }>({
-			operation: 'glpi.add_followup',
-			method: 'POST',
-			path: 'ITILFollowup/',
-			body: { input: { itemtype: 'Ticket', items_id: ticketId, content, is_private: isPrivate ? 1 : 0 } },
-			retry: false,
-		});
+		const response = await this.run('glpi.add_followup', (op) =>
+			this.session.call<{ id: number | string }>({
+				...op,
+				method: 'POST',
+				path: 'ITILFollowup/',
+				body: { input: { itemtype: 'Ticket', items_id: ticketId, content, is_private: isPrivate ? 1 : 0 } },
+				retry: false,
+			}),
+		);
 		return int(response.body?.id);
 	}
 
 	/** Setting a status is idempotent (PUT), so it may be retried. */
-	async updateStatus(ticketId: number, status: number, operation = 'glpi.update_status'): Promise<void> {
-		await this.session.call({ operation, method: 'PUT', path: `Ticket/${ticketId}`, body: { input: { status } }, retry: true });
+	async updateStatus(ticketId: number, status: number): Promise<void> {
+		await this.run('glpi.update_status', (op) => this.setStatus(ticketId, status, op));
+	}
+
+	private async setStatus(ticketId: number, status: number, op: Op): Promise<void> {
+		await this.session.call({ ...op, method: 'PUT', path: `Ticket/${ticketId}`, body: { input: { status } }, retry: true });
 	}
 
 	/**
 	 * Adds the solution (GLPI then marks the ticket solved, or closed at once when the entity
 	 * auto-closes) and closes it if it stayed solved.
 	 */
-	async closeTicket(ticketId: number, solution: string, solutionTypeId?: number) {
-		const operation = 'glpi.close_ticket';
+	closeTicket(ticketId: number, solution: string, solutionTypeId?: number) {
 		const input: Row = { itemtype: 'Ticket', items_id: ticketId, content: solution };
 		if (solutionTypeId !== undefined) input.solutiontypes_id = solutionTypeId;
-		const added = await this.session.call<{ id: number | string }>({ operation, method: 'POST', path: 'ITILSolution/', body: { input }, retry: false });
-		const after = await this.session.call<Row>({ operation, method: 'GET', path: `Ticket/${ticketId}`, retry: true });
-		if (int(after.body.status) !== 6) await this.updateStatus(ticketId, 6, operation);
-		return { ticketId, solutionId: int(added.body?.id), status: 6 };
+		return this.run('glpi.close_ticket', async (op) => {
+			const added = await this.session.call<{ id: number | string }>({ ...op, method: 'POST', path: 'ITILSolution/', body: { input }, retry: false });
+			const after = await this.session.call<Row>({ ...op, method: 'GET', path: `Ticket/${ticketId}`, retry: true });
+			if (int(after.body.status) !== 6) await this.setStatus(ticketId, 6, op);
+			return { ticketId, solutionId: int(added.body?.id), status: 6 };
+		});
 	}
 
 	/** Never throws: the Health-Check flow needs "down, because …", not an exception. */
 	async ping(): Promise<{ healthy: boolean; latencyMs: number; message: string }> {
 		const started = Date.now();
 		try {
-			await this.session.call({ operation: 'glpi.health_ping', method: 'GET', path: 'getActiveProfile', retry: false });
+			await this.run('glpi.health_ping', (op) => this.session.call({ ...op, method: 'GET', path: 'getActiveProfile', retry: false }));
 			return { healthy: true, latencyMs: Date.now() - started, message: 'GLPI answered' };
 		} catch (error) {
 			return { healthy: false, latencyMs: Date.now() - started, message: (error as Error).message };

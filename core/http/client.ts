@@ -10,6 +10,12 @@ export interface HttpServiceConfig {
 	retries: number;
 	/** First backoff step; doubles each retry, with full jitter, capped at 2 s. */
 	backoffMs?: number;
+	/**
+	 * For services that always answer JSON: what a 2xx that is not JSON probably means (an SSO
+	 * login page, a proxy…). When set, such an answer is an error naming it, instead of a text body
+	 * that callers would read as "nothing found". Unset: the body is returned as text, as before.
+	 */
+	notJsonHint?: string;
 }
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -30,6 +36,14 @@ export interface HttpRequest {
 	retry: boolean;
 	/** Statuses the caller handles itself instead of getting an error (e.g. GLPI's 401 re-login). */
 	acceptStatus?: number[];
+	/**
+	 * Ends the call early (its operation already failed, its client was closed): once aborted, no
+	 * attempt or backoff wait starts and the attempt under way is abandoned. The call fails with
+	 * the signal's reason when that is a WidipError.
+	 */
+	signal?: AbortSignal;
+	/** Epoch ms by which the caller's whole operation must end, when it spans several requests. */
+	deadline?: number;
 }
 
 export interface HttpResponse<T = unknown> {
@@ -69,6 +83,28 @@ function networkCode(error: unknown): string {
 	return cause?.code ?? cause?.message ?? (error as Error)?.message ?? 'network error';
 }
 
+/** Waits, or stops waiting as soon as the signal fires (then rejects). */
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+	return new Promise((resolve, reject) => {
+		if (signal?.aborted) return reject(signal.reason);
+		const timer = setTimeout(() => {
+			signal?.removeEventListener('abort', stop);
+			resolve();
+		}, ms);
+		const stop = () => {
+			clearTimeout(timer);
+			reject(signal?.reason);
+		};
+		signal?.addEventListener('abort', stop, { once: true });
+	});
+}
+
+/** A page's <title>, one line and short: enough to recognise a login page, nothing more. */
+export function pageTitle(html: string): string | undefined {
+	const title = html.match(/<title[^>]*>([\s\S]*?)<\/title>/i)?.[1].replace(/\s+/g, ' ').trim();
+	return title ? title.slice(0, 80) : undefined;
+}
+
 /** Retry-After as seconds (delta form or HTTP date). */
 export function retryAfterSeconds(headers: Headers): number | undefined {
 	const value = headers.get('retry-after');
@@ -95,15 +131,16 @@ export class HttpService {
 	) {}
 
 	async request<T = unknown>(request: HttpRequest): Promise<HttpResponse<T>> {
-		const deadline = Date.now() + this.config.timeoutMs;
+		const deadline = Math.min(Date.now() + this.config.timeoutMs, request.deadline ?? Number.POSITIVE_INFINITY);
 		const attempts = request.retry ? this.config.retries + 1 : 1;
 		let lastError: WidipError | undefined;
 		for (let attempt = 0; attempt < attempts; attempt++) {
 			if (attempt > 0) {
 				const waitMs = this.backoff(attempt, lastError);
 				if (waitMs === undefined || Date.now() + waitMs >= deadline) break;
-				await new Promise((resolve) => setTimeout(resolve, waitMs));
+				await sleep(waitMs, request.signal).catch(() => undefined);
 			}
+			if (request.signal?.aborted) throw this.cancelled(request);
 			try {
 				return await this.once<T>(request, deadline);
 			} catch (error) {
@@ -112,6 +149,12 @@ export class HttpService {
 			}
 		}
 		throw lastError!;
+	}
+
+	/** The error of a call ended by its signal: the signal's own reason when it says why. */
+	private cancelled(request: HttpRequest): WidipError {
+		const reason: unknown = request.signal?.reason;
+		return reason instanceof WidipError ? reason : this.fail('unavailable', request.operation, 'call cancelled before it finished');
 	}
 
 	/** Full-jitter exponential backoff; a 429's Retry-After wins when it fits the deadline. */
@@ -140,6 +183,24 @@ export class HttpService {
 		});
 	}
 
+	/**
+	 * A 2xx from a service that always answers JSON: JSON whatever its Content-Type (a proxy may
+	 * rewrite it), else an error saying what the page probably is. Only the page's <title> is
+	 * quoted, never its body.
+	 */
+	private parseOrExplain(request: HttpRequest, response: Response, text: string, hint: string): unknown {
+		try {
+			return JSON.parse(text);
+		} catch {
+			const type = (response.headers.get('content-type') ?? '').split(';')[0].trim();
+			const html = type.includes('html') || text.trimStart().startsWith('<');
+			const title = html ? pageTitle(text) : undefined;
+			const what = html ? 'HTML' : type || 'a non-JSON body';
+			const seen = [`HTTP ${response.status}`, ...(title ? [`<title>${title}</title>`] : [])].join(', ');
+			throw this.fail('unavailable', request.operation, `${this.serviceLabel} answered ${what} instead of JSON (${seen}): ${hint}`);
+		}
+	}
+
 	private async once<T>(request: HttpRequest, deadline: number): Promise<HttpResponse<T>> {
 		const remaining = deadline - Date.now();
 		if (remaining <= 0) throw this.fail('timeout', request.operation, `no answer within ${this.config.timeoutMs} ms`);
@@ -156,16 +217,18 @@ export class HttpService {
 		let response: Response;
 		let text: string;
 		try {
+			const timeout = AbortSignal.timeout(remaining);
 			response = await fetch(this.url(request), {
 				method: request.method,
 				headers,
 				body,
-				signal: AbortSignal.timeout(remaining),
+				signal: request.signal ? AbortSignal.any([timeout, request.signal]) : timeout,
 			});
 			text = await response.text();
 		} catch (error) {
 			const name = (error as Error)?.name;
 			this.logger.debug(`${this.serviceLabel} ${request.method} ${request.path} failed after ${Date.now() - started} ms`);
+			if (request.signal?.aborted) throw this.cancelled(request);
 			if (name === 'TimeoutError' || name === 'AbortError') {
 				throw this.fail('timeout', request.operation, `no answer within ${this.config.timeoutMs} ms`);
 			}
@@ -173,7 +236,9 @@ export class HttpService {
 		}
 		this.logger.debug(`${this.serviceLabel} ${request.method} ${request.path} → ${response.status} in ${Date.now() - started} ms`);
 		let parsed: unknown = text;
-		if (text && (response.headers.get('content-type') ?? '').includes('json')) {
+		if (response.ok && this.config.notJsonHint !== undefined && text.trim() !== '') {
+			parsed = this.parseOrExplain(request, response, text, this.config.notJsonHint);
+		} else if (text && (response.headers.get('content-type') ?? '').includes('json')) {
 			try {
 				parsed = JSON.parse(text);
 			} catch {

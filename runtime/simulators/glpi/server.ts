@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
-import { recordBodies, SimulatorServer } from '../base';
+import { recordBodies, SimulatorServer, type FaultRule } from '../base';
+import { GlpiFaults, ignoresSanitizeHeader, isGlpiOnly, type GlpiFaultRule } from './faults';
 import { evaluate, parseCriteria, TICKET_OPTIONS, USER_OPTIONS } from './search';
 import { computePriority, glpiNow, GlpiState, type SimTicket } from './state';
 
@@ -20,11 +21,12 @@ function glpiError(reply: FastifyReply, status: number, code: string, message: s
 	return reply.code(status).send([code, `${message}; view documentation in your browser at ${API}/#${code}`]);
 }
 
-/** GLPI 10 returns HTML-encoded text unless the client sends `X-GLPI-Sanitized-Content: false`. */
+/**
+ * GLPI 10 returns HTML-encoded text unless the client sends `X-GLPI-Sanitized-Content: false`:
+ * `&`, `<` and `>` only, as `&#38;`, `&#60;`, `&#62;` (src/Toolbox/Sanitizer.php); quotes stay.
+ */
 function sanitize(value: unknown): unknown {
-	if (typeof value === 'string') {
-		return value.replace(/&/g, '&#38;').replace(/</g, '&#60;').replace(/>/g, '&#62;').replace(/"/g, '&#34;').replace(/'/g, '&#39;');
-	}
+	if (typeof value === 'string') return value.replace(/&/g, '&#38;').replace(/</g, '&#60;').replace(/>/g, '&#62;');
 	if (Array.isArray(value)) return value.map(sanitize);
 	if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, sanitize(v)]));
 	return value;
@@ -38,15 +40,32 @@ function sanitize(value: unknown): unknown {
 export class GlpiSimulator extends SimulatorServer {
 	readonly state = new GlpiState();
 	sessionTtlMs: number;
+	private readonly glpiFaults = new GlpiFaults();
 
 	constructor(readonly glpiOptions: GlpiSimulatorOptions = {}) {
 		super('glpi', { errorBody: (status) => [status === 429 ? 'ERROR_RATE_LIMITED' : 'ERROR', `Simulated HTTP ${status}`] });
 		this.sessionTtlMs = glpiOptions.sessionTtlMs ?? 1_440_000;
 		recordBodies(this);
+		// Runs after the shared onRequest hook, which records the request and applies shared faults.
+		this.app.addHook('onRequest', async (request, reply) => {
+			if (reply.sent || !request.url.startsWith(API)) return;
+			return this.glpiFaults.apply(request, reply);
+		});
 		this.app.addHook('preSerialization', async (request, _reply, payload) =>
-			request.url.startsWith(API) && request.headers['x-glpi-sanitized-content'] !== 'false' ? sanitize(payload) : payload,
+			request.url.startsWith(API) && (request.headers['x-glpi-sanitized-content'] !== 'false' || ignoresSanitizeHeader(request)) ? sanitize(payload) : payload,
 		);
 		this.routes();
+	}
+
+	/** The shared faults plus GLPI's own (`html_login`, `plain_text`, `ignore_sanitize_header`); also `POST /__sim/fault`. */
+	override fault(rule: GlpiFaultRule): void {
+		if (isGlpiOnly(rule)) this.glpiFaults.add(rule);
+		else super.fault(rule as FaultRule);
+	}
+
+	override clearFaults(): void {
+		super.clearFaults();
+		this.glpiFaults.clear();
 	}
 
 	/** Forget every session now, as GLPI does after its session lifetime. */
