@@ -2,10 +2,12 @@
 import { benchActiveDirectory } from './ad';
 import { benchGpuProxy } from './gpu-proxy';
 import { benchLockHandoff } from './lock-handoff';
+import { benchLockRecovery } from './lock-recovery';
 
 async function main(): Promise<void> {
 	console.log(`widip bench — node ${process.version}, ${new Date().toISOString()}`);
 	await benchLockHandoff();
+	await benchLockRecovery();
 	await benchActiveDirectory();
 	await benchGpuProxy();
 }

@@ -4,7 +4,9 @@ import type Redis from 'ioredis';
 
 import { WidipError } from '../errors';
 import type { LockKeys, RedisKeys } from './keys';
-import { ABANDON, ACQUIRE, REFRESH, RELEASE } from './lock-scripts';
+import { ABANDON, ACQUIRE, CLAIM_WINDOW_MS, REFRESH, RELEASE } from './lock-scripts';
+
+export { CLAIM_WINDOW_MS };
 
 export interface AcquireOptions {
 	/** How long the lock lives unless refreshed or released. */
@@ -38,18 +40,31 @@ type LockCommands = Redis & {
 };
 
 interface Waiter {
-	grant(fence: number): void;
+	channel: string;
+	/** Look at the lock now: claim an offer, or learn when to look next. */
+	poke(): void;
 }
 
 const DEFAULT_WAITER_LEASE_MS = 10_000;
+
+/**
+ * One id per process, recorded with each of its waiters: when an offer to one of them lapses (the
+ * process died), its other waiters leave the line with it instead of costing a claim window each.
+ */
+const PROCESS_ID = randomBytes(8).toString('hex');
+
+/** The offer record's key: `<prefix>lock:{<name>}:offer` (same hash slot as the others). */
+function offerKey(keys: LockKeys): string {
+	return `${keys.holder}:offer`;
+}
 
 function defineLockCommands(redis: Redis): LockCommands {
 	const commands = redis as LockCommands;
 	if (typeof commands.widipLockAcquire !== 'function') {
 		// defineCommand uses EVALSHA and falls back to EVAL after a Redis restart flushed the scripts.
-		redis.defineCommand('widipLockAcquire', { numberOfKeys: 4, lua: ACQUIRE });
-		redis.defineCommand('widipLockRelease', { numberOfKeys: 4, lua: RELEASE });
-		redis.defineCommand('widipLockAbandon', { numberOfKeys: 4, lua: ABANDON });
+		redis.defineCommand('widipLockAcquire', { numberOfKeys: 5, lua: ACQUIRE });
+		redis.defineCommand('widipLockRelease', { numberOfKeys: 5, lua: RELEASE });
+		redis.defineCommand('widipLockAbandon', { numberOfKeys: 5, lua: ABANDON });
 		redis.defineCommand('widipLockRefresh', { numberOfKeys: 1, lua: REFRESH });
 	}
 	return commands;
@@ -59,13 +74,18 @@ function defineLockCommands(redis: Redis): LockCommands {
  * Mutual exclusion over Redis with FIFO waiters that are woken by a push.
  *
  * The holder, a line of waiters and a fencing counter live in Redis and change only inside Lua
- * scripts. Release hands the lock directly to the first live waiter and publishes its token, so
- * the next holder learns it holds the lock from one pub/sub message — no polling. A holder that
- * dies loses the lock at its TTL; waiters look again exactly when that TTL ends.
+ * scripts. Release offers the lock directly to the first waiter and publishes its token; the
+ * waiter claims it with one script call and only then holds it for its TTL — no polling. An offer
+ * not claimed within the claim window (min(TTL, 1 s): the waiter's process died) lapses, and the
+ * dead process's other waiters leave the line with it. A holder that dies loses the lock at its
+ * TTL; waiters look again exactly when that TTL ends. So a crash costs at most TTL + one claim
+ * window (see lock-scripts.ts for why).
  */
 export class Locks {
 	private readonly redis: LockCommands;
 	private readonly waiters = new Map<string, Waiter>();
+	/** Per channel: the offer to another process's waiter we look after if no claim is announced. */
+	private readonly watches = new Map<string, { token: string; timer: NodeJS.Timeout }>();
 	private readonly subscribed = new Map<string, Promise<void>>();
 	private subscriber?: Promise<Redis>;
 	private closed = false;
@@ -88,16 +108,19 @@ export class Locks {
 		const started = Date.now();
 		const deadline = started + waitTimeoutMs;
 
-		if (waitTimeoutMs > 0) await this.subscribe(keys.channel);
-		const first = await this.tryAcquire(keys, token, ttlMs, leaseMs);
-		if (first.fence) return this.toGrant(name, token, first.fence, first.ttlLeft, started);
 		if (waitTimeoutMs === 0) {
-			await this.redis.widipLockAbandon(keys.holder, keys.queue, keys.waiters, keys.fence, token, keys.channel);
+			const once = await this.tryAcquire(keys, token, ttlMs, leaseMs);
+			if (once.fence) return this.toGrant(name, token, once.fence, once.ttlLeft, started);
+			await this.abandon(keys, token);
 			return null;
 		}
+		await this.subscribe(keys.channel);
 		return await new Promise<LockGrant | null>((resolve, reject) => {
 			let timer: NodeJS.Timeout | undefined;
 			let settled = false;
+			let leaving = false;
+			let running = false;
+			let again = false;
 			const finish = (result: LockGrant | null | Error) => {
 				if (settled) return;
 				settled = true;
@@ -106,38 +129,53 @@ export class Locks {
 				if (result instanceof Error) reject(result);
 				else resolve(result);
 			};
-			this.waiters.set(token, {
-				grant: (fence) => finish(this.toGrant(name, token, fence, ttlMs, started)),
-			});
-			// Not a polling loop: a waiter looks again only when the holder's TTL ends (a crashed
-			// holder) or to renew its own lease; hand-overs arrive by push in between.
+			// Not a polling loop: a waiter looks when a push names it (an offer to claim), when an
+			// offer to another process's waiter was not claimed in its window, when the holder's TTL
+			// ends (a crashed holder), or to renew its own lease.
 			const schedule = (hintMs: number) => {
 				const remaining = deadline - Date.now();
 				if (remaining <= 0) return void giveUp();
 				const delay = Math.max(1, Math.min(hintMs + 1, leaseMs / 2, remaining));
-				timer = setTimeout(() => void lookAgain(), delay);
+				timer = setTimeout(() => void look(), delay);
 			};
-			const lookAgain = async () => {
-				if (settled) return;
-				try {
-					const attempt = await this.tryAcquire(keys, token, ttlMs, leaseMs);
-					if (settled) return;
-					if (attempt.fence) finish(this.toGrant(name, token, attempt.fence, attempt.ttlLeft, started));
-					else schedule(attempt.hintMs);
-				} catch (error) {
-					finish(error as Error);
+			const look = async (): Promise<void> => {
+				if (settled || leaving) return;
+				if (running) {
+					again = true; // a push came while a look was on its way: look once more after it
+					return;
 				}
+				clearTimeout(timer);
+				running = true;
+				let attempt: Awaited<ReturnType<Locks['tryAcquire']>>;
+				try {
+					attempt = await this.tryAcquire(keys, token, ttlMs, leaseMs);
+				} catch (error) {
+					return finish(error as Error);
+				} finally {
+					running = false;
+				}
+				if (settled) return;
+				if (attempt.fence) return finish(this.toGrant(name, token, attempt.fence, attempt.ttlLeft, started));
+				if (again) {
+					again = false;
+					return look();
+				}
+				schedule(attempt.hintMs);
 			};
 			const giveUp = async () => {
 				if (settled) return;
+				leaving = true; // pushes from now on are ignored: ABANDON passes on any offer made to us
 				try {
-					await this.redis.widipLockAbandon(keys.holder, keys.queue, keys.waiters, keys.fence, token, keys.channel);
+					await this.abandon(keys, token);
 					finish(null);
 				} catch (error) {
 					finish(error as Error);
 				}
 			};
-			schedule(first.hintMs);
+			// Registered before the first look, so an offer pushed right after we join the line is
+			// never missed (a missed offer would lapse and cost this process its place in line).
+			this.waiters.set(token, { channel: keys.channel, poke: () => void look() });
+			void look();
 		});
 	}
 
@@ -145,7 +183,16 @@ export class Locks {
 	async release(name: string, token: string): Promise<boolean> {
 		validateLockName(name);
 		const keys = this.keys.lock(name);
-		const released = await this.redis.widipLockRelease(keys.holder, keys.queue, keys.waiters, keys.fence, token, keys.channel);
+		const released = await this.redis.widipLockRelease(
+			keys.holder,
+			keys.queue,
+			keys.waiters,
+			keys.fence,
+			offerKey(keys),
+			token,
+			keys.channel,
+			PROCESS_ID,
+		);
 		return released === 1;
 	}
 
@@ -189,6 +236,8 @@ export class Locks {
 
 	async close(): Promise<void> {
 		this.closed = true;
+		for (const watch of this.watches.values()) clearTimeout(watch.timer);
+		this.watches.clear();
 		const subscriber = this.subscriber;
 		this.subscriber = undefined;
 		if (subscriber) {
@@ -203,11 +252,53 @@ export class Locks {
 			keys.queue,
 			keys.waiters,
 			keys.fence,
+			offerKey(keys),
 			token,
 			ttlMs,
 			leaseMs,
+			keys.channel,
+			PROCESS_ID,
 		);
 		return held === 1 ? { fence: Number(fence), ttlLeft: Number(ms), hintMs: 0 } : { fence: 0, ttlLeft: 0, hintMs: Number(ms) };
+	}
+
+	private async abandon(keys: LockKeys, token: string): Promise<void> {
+		await this.redis.widipLockAbandon(keys.holder, keys.queue, keys.waiters, keys.fence, offerKey(keys), token, keys.channel, PROCESS_ID);
+	}
+
+	/**
+	 * Pushes on a lock's channel: `<token> <fence> <claim window ms>` offers the lock to a waiter,
+	 * `<token> <fence> claimed` says it took it. Our own waiter claims its offer at once. An offer to
+	 * someone else is watched: if no claim is announced within its window, one of our waiters on
+	 * that lock looks, which passes the lapsed offer on (and drops the dead process's waiters).
+	 */
+	private onMessage(channel: string, message: string): void {
+		const [token, , kind] = message.split(' ');
+		const watch = this.watches.get(channel);
+		if (kind === 'claimed') {
+			if (watch?.token === token) {
+				clearTimeout(watch.timer);
+				this.watches.delete(channel);
+			}
+			return;
+		}
+		const own = this.waiters.get(token);
+		if (own) return own.poke();
+		const windowMs = Number(kind);
+		if (!(windowMs > 0) || !this.waitsOn(channel)) return;
+		if (watch) clearTimeout(watch.timer);
+		const timer = setTimeout(() => {
+			this.watches.delete(channel);
+			for (const waiter of this.waiters.values()) {
+				if (waiter.channel === channel) return waiter.poke();
+			}
+		}, windowMs + 1);
+		this.watches.set(channel, { token, timer });
+	}
+
+	private waitsOn(channel: string): boolean {
+		for (const waiter of this.waiters.values()) if (waiter.channel === channel) return true;
+		return false;
 	}
 
 	private toGrant(name: string, token: string, fence: number, ttlLeftMs: number, started: number): LockGrant {
@@ -231,10 +322,7 @@ export class Locks {
 	private connection(): Promise<Redis> {
 		if (!this.subscriber) {
 			const opening = this.openSubscriber().then((subscriber) => {
-				subscriber.on('message', (_channel: string, message: string) => {
-					const [token, fence] = message.split(' ');
-					this.waiters.get(token)?.grant(Number(fence));
-				});
+				subscriber.on('message', (channel: string, message: string) => this.onMessage(channel, message));
 				return subscriber;
 			});
 			opening.catch(() => {

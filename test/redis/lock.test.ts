@@ -2,20 +2,34 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 
 import type { Coordination } from '../../core/redis/coordination';
+import { CLAIM_WINDOW_MS } from '../../core/redis/lock';
 import { connectTest, dropPrefix } from '../support/redis';
 
 const CONTENDER = path.join(__dirname, '../support/lock-contender.ts');
 
-function runChild(args: string[]): { done: Promise<string>; kill(): void; firstLine: Promise<string> } {
+function runChild(args: string[]): { done: Promise<string>; kill(): void; firstLine: Promise<string>; line(index: number): Promise<string> } {
 	// `node --import tsx` (not the tsx wrapper) so the pid we kill is the process holding the lock
 	const child = spawn(process.execPath, ['--import', 'tsx', CONTENDER, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
 	let out = '';
 	let err = '';
-	let resolveFirst: (line: string) => void;
-	const firstLine = new Promise<string>((resolve) => (resolveFirst = resolve));
+	const waiting: { index: number; resolve(line: string): void }[] = [];
+	const deliver = () => {
+		const lines = out.split('\n').slice(0, -1);
+		for (const w of [...waiting]) {
+			if (lines.length > w.index) {
+				waiting.splice(waiting.indexOf(w), 1);
+				w.resolve(lines[w.index]);
+			}
+		}
+	};
+	const line = (index: number) =>
+		new Promise<string>((resolve) => {
+			waiting.push({ index, resolve });
+			deliver();
+		});
 	child.stdout.on('data', (chunk: Buffer) => {
 		out += chunk.toString();
-		if (out.includes('\n')) resolveFirst(out.split('\n')[0]);
+		deliver();
 	});
 	child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
 	const done = new Promise<string>((resolve, reject) => {
@@ -24,14 +38,14 @@ function runChild(args: string[]): { done: Promise<string>; kill(): void; firstL
 			else reject(new Error(`contender exited ${code ?? signal}: ${err}`));
 		});
 	});
-	return { done, firstLine, kill: () => child.kill('SIGKILL') };
+	return { done, firstLine: line(0), line, kill: () => child.kill('SIGKILL') };
 }
 
 describe('Redis lock', () => {
 	let coordination: Coordination;
 
 	beforeAll(async () => {
-		coordination = await connectTest('lock');
+		coordination = await connectTest('mutex'); // not 'lock': a prefix may not contain the reserved segment lock:
 	});
 	afterAll(async () => {
 		await dropPrefix(coordination);
@@ -179,4 +193,61 @@ describe('Redis lock', () => {
 		expect((await coordination.locks.inspect('deadwaiter')).holder).toBe(grant!.token);
 		await coordination.locks.release('deadwaiter', grant!.token);
 	});
+
+	it('a process killed holding the lock with its own waiters first in line costs the live waiters TTL + claim window, no more', async () => {
+		const ttlMs = 1500;
+		const claimMs = Math.min(ttlMs, CLAIM_WINDOW_MS);
+		for (let round = 0; round < 3; round++) {
+			const name = `crashed-worker-${round}`;
+			// the worker: holder + 3 waiters in line, then our first live waiter, then 2 more of its own
+			const child = runChild([coordination.config.keyPrefix, name, '3', String(ttlMs), 'crash', '2']);
+			const ready = JSON.parse(await child.line(0));
+			const first = coordination.locks.acquire(name, { ttlMs: 5000, waitTimeoutMs: 30_000 });
+			await child.line(1);
+			const second = coordination.locks.acquire(name, { ttlMs: 5000, waitTimeoutMs: 30_000 });
+			while ((await coordination.locks.inspect(name)).queue.length < 7) await new Promise((r) => setTimeout(r, 2));
+			child.kill();
+			const killedAt = Date.now();
+			await child.done.catch(() => undefined);
+
+			const grant = await first;
+			const tookMs = Date.now() - killedAt;
+			expect(grant).not.toBeNull();
+			expect(grant!.fence).toBeGreaterThan(ready.fence);
+			// never before the dead holder's TTL could have run out (keepAlive refreshed it every TTL/3)…
+			expect(tookMs).toBeGreaterThanOrEqual(Math.floor((ttlMs * 2) / 3) - 50);
+			// …and within TTL + one claim window (+ scheduling slack on a shared CI machine): the three dead
+			// waiters ahead cost one lapsed offer together, not a waiter lease (10 s) each
+			expect(tookMs).toBeLessThan(ttlMs + claimMs + 400);
+			// the dead worker's waiters behind us are out of the line too: the next live waiter is served at once
+			const releasedAt = Date.now();
+			await coordination.locks.release(name, grant!.token);
+			const next = await second;
+			expect(next).not.toBeNull();
+			expect(next!.fence).toBeGreaterThan(grant!.fence);
+			expect(Date.now() - releasedAt).toBeLessThan(300);
+			expect((await coordination.locks.inspect(name)).queue).toEqual([]);
+			await coordination.locks.release(name, next!.token);
+		}
+	}, 90_000);
+
+	it('a hand-over to a dead waiter lapses after the claim window and passes to the next live waiter', async () => {
+		const holder = await coordination.locks.acquire('lapse', { ttlMs: 10_000, waitTimeoutMs: 0 });
+		const keys = coordination.keys.lock('lapse');
+		// a waiter that died in line a moment ago: first in the queue, its 10 s lease still running
+		await coordination.redis.rpush(keys.queue, 'e'.repeat(32));
+		await coordination.redis.hset(keys.waiters, 'e'.repeat(32), `${Date.now() + 10_000} 10000`);
+		const live = coordination.locks.acquire('lapse', { ttlMs: 10_000, waitTimeoutMs: 15_000 });
+		while ((await coordination.locks.inspect('lapse')).queue.length < 2) await new Promise((r) => setTimeout(r, 2));
+		const releasedAt = Date.now();
+		await coordination.locks.release('lapse', holder!.token);
+		const grant = await live;
+		const tookMs = Date.now() - releasedAt;
+		expect(grant).not.toBeNull();
+		// the dead waiter was offered the lock and did not claim it: one claim window, then ours
+		expect(tookMs).toBeGreaterThanOrEqual(CLAIM_WINDOW_MS - 50);
+		expect(tookMs).toBeLessThan(CLAIM_WINDOW_MS + 400);
+		expect(grant!.fence).toBe(holder!.fence + 2);
+		await coordination.locks.release('lapse', grant!.token);
+	}, 30_000);
 });

@@ -4,6 +4,12 @@
  * does not exceed the last one seen. Prints one JSON summary line.
  *
  * argv: prefix, lockName, contenders, acquisitionsEach, mode ('run' | 'hold')
+ *       prefix, lockName, waitersBefore, ttlMs, 'crash', waitersAfter
+ *
+ * 'crash' is an n8n worker about to be killed with several executions: one holds the lock (kept
+ * alive), `waitersBefore` more wait in line; it prints `{"ready":…}` then, once one foreign waiter
+ * has joined the line, queues `waitersAfter` more behind it and prints `{"linedUp":…}`. The parent
+ * SIGKILLs it then: every one of its waiters is dead, before and after the live one.
  */
 import { Coordination } from '../../core/redis/coordination';
 
@@ -24,6 +30,28 @@ async function main(): Promise<void> {
 		// Refresh for ever: only the death of this process can free the lock.
 		locks.keepAlive(grant!, Number(each));
 		process.stdout.write(`${JSON.stringify({ held: true, fence: grant?.fence, token: grant?.token })}\n`);
+		setInterval(() => undefined, 1000);
+		return;
+	}
+
+	if (mode === 'crash') {
+		const ttlMs = Number(each);
+		const before = Number(contenders);
+		const after = Number(process.argv[7] ?? 0);
+		const grant = await locks.acquire(lockName, { ttlMs, waitTimeoutMs: 5000 });
+		locks.keepAlive(grant!, ttlMs);
+		const queueAtLeast = async (length: number) => {
+			// test scaffolding, not the lock's wake-up path: wait until the line is as long as expected
+			while ((await locks.inspect(lockName)).queue.length < length) await new Promise((r) => setTimeout(r, 2));
+		};
+		const wait = () => void locks.acquire(lockName, { ttlMs, waitTimeoutMs: 60_000 }).catch(() => undefined);
+		for (let i = 0; i < before; i++) wait();
+		await queueAtLeast(before);
+		process.stdout.write(`${JSON.stringify({ ready: true, fence: grant!.fence, token: grant!.token })}\n`);
+		await queueAtLeast(before + 1);
+		for (let i = 0; i < after; i++) wait();
+		await queueAtLeast(before + 1 + after);
+		process.stdout.write(`${JSON.stringify({ linedUp: true })}\n`);
 		setInterval(() => undefined, 1000);
 		return;
 	}
