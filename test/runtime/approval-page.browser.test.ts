@@ -75,7 +75,12 @@ describe('approval page in a real browser (Chromium + real Redis)', () => {
 
 	beforeAll(async () => {
 		coordination = await connectTest('approval-page');
-		const config = loadConfig({ WIDIP_ENV: 'production', WIDIP_TECHNICIAN_KEYS: `tech.martin:${TECH}`, WIDIP_AGENT_KEYS: `assist:${AGENT}` });
+		const config = loadConfig({
+			WIDIP_ENV: 'production',
+			WIDIP_TECHNICIAN_KEYS: `tech.martin:${TECH}`,
+			WIDIP_AGENT_KEYS: `assist:${AGENT}`,
+			WIDIP_SAFEGUARD_SECRET: 'browser-test-safeguard-key-0123456789abcdef',
+		});
 		approvals = new Approvals(coordination.redis, coordination.config.keyPrefix);
 		app = buildServer(config, { coordination });
 		await app.listen({ host: '127.0.0.1', port: 0 });

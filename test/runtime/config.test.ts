@@ -11,6 +11,7 @@ const production = {
 	WIDIP_ENV: 'production',
 	WIDIP_TECHNICIAN_KEYS: `martin:${TECH}`,
 	WIDIP_AGENT_KEYS: `assist:${AGENT}`,
+	WIDIP_SAFEGUARD_SECRET: 'config-test-safeguard-key-0123456789abcdef',
 };
 
 function refusal(env: Record<string, string>): ConfigError {
@@ -111,7 +112,34 @@ describe('runtime config', () => {
 
 	it('lists every problem at once', () => {
 		const error = refusal({ WIDIP_ENV: 'production', WIDIP_SAFEGUARD_ENABLED: '0' });
-		expect(error.problems).toHaveLength(3);
+		expect(error.problems).toHaveLength(4);
+	});
+
+	it('production needs a Safeguard key of 32+ characters, distinct from every API key, and never prints it', () => {
+		expect(refusal({ ...production, WIDIP_SAFEGUARD_SECRET: '' }).message).toMatch(/WIDIP_SAFEGUARD_SECRET: production needs the Safeguard key/);
+		const short = refusal({ ...production, WIDIP_SAFEGUARD_SECRET: 'short-secret-123' });
+		expect(short.message).toMatch(/WIDIP_SAFEGUARD_SECRET: must be at least 32 characters/);
+		expect(short.message).not.toContain('short-secret-123');
+		const shared = refusal({ ...production, WIDIP_SAFEGUARD_SECRET: `${AGENT}-and-more-characters`, WIDIP_AGENT_KEYS: `assist:${AGENT}-and-more-characters` });
+		expect(shared.message).toMatch(/WIDIP_SAFEGUARD_SECRET: must differ from every technician and agent key/);
+		expect(describeConfig(loadConfig(production)).safeguardSecret).toBe('set');
+		expect(JSON.stringify(describeConfig(loadConfig(production)))).not.toContain(production.WIDIP_SAFEGUARD_SECRET);
+	});
+
+	it('production refuses a lowered level unless the operator allows that operation by name; L4 is never lowered', () => {
+		const lowered = refusal({ ...production, WIDIP_SAFEGUARD_LEVELS: '{"ad.reset_password": 0, "glpi.get_ticket": 2}' });
+		expect(lowered.problems).toEqual([
+			'WIDIP_SAFEGUARD_LEVELS: lowers ad.reset_password from L3 to L0; production needs WIDIP_SAFEGUARD_ALLOW_LOWER=ad.reset_password to allow it',
+		]);
+		const allowed = loadConfig({ ...production, WIDIP_SAFEGUARD_LEVELS: '{"ad.reset_password": 2}', WIDIP_SAFEGUARD_ALLOW_LOWER: 'ad.reset_password' });
+		expect(allowed).toMatchObject({ levels: { 'ad.reset_password': 2 }, allowLower: ['ad.reset_password'] });
+		expect(refusal({ ...production, WIDIP_SAFEGUARD_LEVELS: '{"ad.delete_user": 3}', WIDIP_SAFEGUARD_ALLOW_LOWER: 'ad.delete_user' }).message).toMatch(
+			/ad.delete_user is L4 \(forbidden to AI\): it can never be lowered/,
+		);
+		expect(refusal({ WIDIP_SAFEGUARD_LEVELS: '{"ad.create_user": 1}' }).message).toMatch(/ad.create_user is L4/);
+		expect(refusal({ ...production, WIDIP_SAFEGUARD_ALLOW_LOWER: 'ad.reset_pasword' }).message).toMatch(/WIDIP_SAFEGUARD_ALLOW_LOWER: unknown operation "ad.reset_pasword"/);
+		// Development allows a lowering (with a warning and an audit record at start, see the serve test).
+		expect(loadConfig({ WIDIP_SAFEGUARD_LEVELS: '{"glpi.close_ticket": 2}' }).allowLower).toEqual(['glpi.close_ticket']);
 	});
 
 	it('reads a JSON file (WIDIP_CONFIG_FILE); the environment wins over it', () => {

@@ -170,7 +170,7 @@ describe('Safeguard notices: audit stream → mail and webhook (real Redis, SMTP
 		expect(mail.recipients).toEqual(TECHNICIANS);
 		expect(mail.parsed.subject).toBe('[WIDIP Safeguard] AI action: glpi.update_status (L2)');
 		expect(mail.parsed.text).toContain(`Audit and approvals: ${PUBLIC_URL}/approvals`);
-		expect(mail.parsed.text).toContain('Requested by: agent assist, execution 4812, workflow Assist');
+		expect(mail.parsed.text).toContain('Requested by: agent assist, execution 4812, face mcp, workflow Assist');
 
 		await until('the slow receiver to answer', () => hook.answeredAt, 6000);
 		// The action was allowed seconds before the receiver answered.

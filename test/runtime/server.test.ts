@@ -7,6 +7,7 @@ import { Approvals, type ApprovalRequest } from '../../core/safeguard/approvals'
 import { AuditLog } from '../../core/safeguard/audit';
 import { loadConfig, type RuntimeConfig } from '../../runtime/config';
 import { buildServer } from '../../runtime/server';
+import { expireNow } from '../safeguard/support';
 import { connectTest, dropPrefix, spawnRedis } from '../support/redis';
 
 // light-my-request (behind app.inject) requires `cookie` 2, an ES module that jest's CommonJS loader
@@ -61,6 +62,7 @@ describe('runtime server (real Redis)', () => {
 			WIDIP_ENV: 'production',
 			WIDIP_TECHNICIAN_KEYS: `tech.martin:${TECH},tech.durand:${TECH2}`,
 			WIDIP_AGENT_KEYS: `assist:${AGENT}`,
+			WIDIP_SAFEGUARD_SECRET: 'server-test-safeguard-key-0123456789abcdef',
 		});
 		approvals = new Approvals(coordination.redis, coordination.config.keyPrefix);
 		audit = new AuditLog(coordination.redis, coordination.config.keyPrefix);
@@ -170,7 +172,7 @@ describe('runtime server (real Redis)', () => {
 		expect((all.json().requests as ApprovalRequest[]).map((r) => r.id)).toContain(request.id);
 
 		// The approval is then consumable once for the exact arguments (the Safeguard contract).
-		expect(await approvals.consume(request.id, 'ad.reset_password', { sAMAccountName: 'm.dubois', mustChangeAtNextLogon: true })).toBe('ok');
+		expect(await approvals.consume(request.id, 'ad.reset_password', { sAMAccountName: 'm.dubois', mustChangeAtNextLogon: true }, requester)).toBe('ok');
 	});
 
 	it('approves without a comment (optional) and without a body', async () => {
@@ -207,8 +209,8 @@ describe('runtime server (real Redis)', () => {
 	});
 
 	it('approving an expired request answers 409 with a clear message', async () => {
-		const request = await pending({ ttlMs: 1 });
-		await new Promise((resolve) => setTimeout(resolve, 20));
+		const request = await pending();
+		await expireNow(coordination.redis, approvals, request.id);
 		const response = await call('POST', `/api/approvals/${request.id}/approve`, TECH, { comment: 'ok' });
 		expect(response.statusCode).toBe(409);
 		expect(response.json()).toMatchObject({ error: 'expired' });

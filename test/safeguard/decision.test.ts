@@ -36,8 +36,15 @@ describe('Safeguard decision table', () => {
 	it('levels can be overridden per operation, both ways', () => {
 		const stricter = { ...policy, levels: { 'glpi.add_followup': 3 as const } };
 		expect(decide('glpi.add_followup', 100, stricter, catalogue)).toMatchObject({ level: 3, outcome: 'approval_required' });
-		const looser = { ...policy, levels: { 'ad.unlock_account': 1 as const } };
+		const looser = { ...policy, levels: { 'ad.unlock_account': 1 as const }, allowLower: ['ad.unlock_account'] };
 		expect(decide('ad.unlock_account', 90, looser, catalogue)).toMatchObject({ level: 1, outcome: 'allow' });
+	});
+
+	it('a lowering the operator did not allow by name is ignored; an L4 stays L4 whatever the policy says', () => {
+		const unconsented = { ...policy, levels: { 'ad.unlock_account': 0 as const } };
+		expect(decide('ad.unlock_account', 90, unconsented, catalogue)).toMatchObject({ level: 2, outcome: 'allow_and_notify' });
+		const l4 = { ...policy, levels: { 'ad.delete_user': 0 as const }, allowLower: ['ad.delete_user'] };
+		expect(decide('ad.delete_user', 100, l4, catalogue)).toMatchObject({ level: 4, outcome: 'forbidden' });
 	});
 
 	it('unknown operations are refused', () => {

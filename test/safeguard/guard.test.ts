@@ -93,7 +93,7 @@ describe('Safeguard.authorize (real Redis)', () => {
 	});
 
 	it('a policy written straight into Redis (lowering, unsigned, corrupt, signed with another key) changes no decision', async () => {
-		const lowering = { ...DEFAULT_POLICY, levels: { 'ad.reset_password': 0, 'ad.delete_user': 3 }, allowLower: ['ad.reset_password', 'ad.delete_user'] };
+		const lowering: SafeguardPolicy = { ...DEFAULT_POLICY, levels: { 'ad.reset_password': 0, 'ad.delete_user': 3 }, allowLower: ['ad.reset_password', 'ad.delete_user'] };
 		const forged = new PolicyStore(coordination.redis, coordination.config.keyPrefix, 'another-key-that-is-at-least-32-chars-long');
 		const writes: (() => Promise<unknown>)[] = [
 			() => coordination.redis.set(safeguard.policy.key, JSON.stringify(lowering)),

@@ -1,8 +1,10 @@
 import type { Client } from 'ldapts';
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
+import { catalogue } from '../../core/catalogue';
 import type { Coordination } from '../../core/redis/coordination';
 import { Approvals } from '../../core/safeguard/approvals';
+import { DEFAULT_POLICY } from '../../core/safeguard/decision';
 import { PolicyStore } from '../../core/safeguard/policy';
 import { ActiveDirectory } from '../../nodes/ActiveDirectory/ActiveDirectory.node';
 import { Glpi } from '../../nodes/Glpi/Glpi.node';
@@ -16,6 +18,7 @@ jest.setTimeout(120_000);
 
 const APP_TOKEN = 'app-token-for-tests-0123';
 const MYSECRET_KEY = 'mysecret-tool-test-key-4d1e';
+const SAFEGUARD_KEY = 'tool-enforcement-safeguard-key-0123456789';
 
 /**
  * Catalogue nodes as AI tools (`…Tool` types): Safeguard decides before any service is touched.
@@ -24,7 +27,7 @@ const MYSECRET_KEY = 'mysecret-tool-test-key-4d1e';
  */
 describe('Safeguard in AI-tool variants of the typed nodes', () => {
 	let coordination: Coordination;
-	let redisCredential: IDataObject;
+	let safeguardCredential: IDataObject;
 	let approvals: Approvals;
 	let glpi: GlpiSimulator;
 	let glpiCredential: IDataObject;
@@ -38,7 +41,7 @@ describe('Safeguard in AI-tool variants of the typed nodes', () => {
 	beforeAll(async () => {
 		coordination = await connectTest('tool-safeguard');
 		const prefix = coordination.config.keyPrefix;
-		redisCredential = { host: coordination.config.host, port: coordination.config.port, keyPrefix: prefix, timeoutMs: 3000 };
+		safeguardCredential = { host: coordination.config.host, port: coordination.config.port, keyPrefix: prefix, timeoutMs: 3000, safeguardKey: SAFEGUARD_KEY };
 		approvals = new Approvals(coordination.redis, prefix);
 		glpi = createGlpiSimulator({ appToken: APP_TOKEN });
 		glpiCredential = { url: `${await glpi.start()}/apirest.php`, appToken: APP_TOKEN, authMethod: 'userToken', userToken: 'widip-sim-user-token', timeZone: 'UTC', timeoutMs: 3000 };
@@ -58,11 +61,12 @@ describe('Safeguard in AI-tool variants of the typed nodes', () => {
 		await coordination.close();
 	});
 
-	async function resetAsTool(extra: IDataObject = {}): Promise<IDataObject> {
+	async function resetAsTool(extra: IDataObject = {}, name = 'Reset tool'): Promise<IDataObject> {
 		const [items] = (await new ActiveDirectory().execute.call(
 			fakeExecuteContext({
 				type: 'n8n-nodes-widip.activeDirectoryTool',
-				credentialsByType: { widipActiveDirectoryApi: { ...ldapsConfig(dc) }, widipMySecretApi: mySecretCredential, widipRedisApi: redisCredential },
+				name,
+				credentialsByType: { widipActiveDirectoryApi: { ...ldapsConfig(dc) }, widipMySecretApi: mySecretCredential, widipSafeguardApi: safeguardCredential },
 				params: [
 					{
 						resource: 'user',
@@ -108,12 +112,28 @@ describe('Safeguard in AI-tool variants of the typed nodes', () => {
 		expect(mySecret.requests.filter((request) => request.method === 'POST')).toHaveLength(1);
 	});
 
+	it("another tool node, or a Gate's approval, cannot use an approval: refused as foreign and audited, nothing done", async () => {
+		const { approvalId } = await resetAsTool();
+		expect(await approvals.decide(String(approvalId), 'approved', 'tech.martin', '')).toBe('ok');
+		expect(await resetAsTool({ safeguardApprovalId: approvalId }, 'Another AD tool')).toMatchObject({ status: 'refused', why: 'foreign' });
+		const gate = await approvals.request({
+			operation: catalogue.get('ad.reset_password'),
+			args: { sAMAccountName: user.sam, mustChangeAtNextLogon: true },
+			requester: { face: 'gate', node: 'Reset tool', execution: 'exec-test', workflow: 'wf-test' },
+			reason: 'gate',
+		});
+		expect(await approvals.decide(gate.id, 'approved', 'tech.martin', '')).toBe('ok');
+		expect(await resetAsTool({ safeguardApprovalId: gate.id })).toMatchObject({ status: 'refused', why: 'foreign' });
+		expect(await userBind(dc, user.upn, user.password)).toBe('ok');
+		expect((await approvals.get(gate.id))!.status).toBe('approved');
+	});
+
 	it('an L3 GLPI close as a tool does nothing at GLPI until approved', async () => {
 		const before = glpi.requests.length;
 		const [items] = (await new Glpi().execute.call(
 			fakeExecuteContext({
 				type: 'n8n-nodes-widip.glpiTool',
-				credentialsByType: { widipGlpiApi: glpiCredential, widipRedisApi: redisCredential },
+				credentialsByType: { widipGlpiApi: glpiCredential, widipSafeguardApi: safeguardCredential },
 				params: [{ resource: 'ticket', operation: 'glpi.close_ticket', ticketId: 1, solution: 'Imprimante redémarrée', safeguardConfidence: '99' }],
 			}),
 		)) as INodeExecutionData[][];
@@ -131,20 +151,20 @@ describe('Safeguard in AI-tool variants of the typed nodes', () => {
 				}),
 			);
 		await expect(run('glpi.add_followup', { ticketId: 1, content: 'x', safeguardConfidence: '99' })).rejects.toThrow(
-			/glpi\.add_followup is Safeguard L1: as an AI tool it needs the WIDIP Redis credential/,
+			/glpi\.add_followup is Safeguard L1: as an AI tool it needs the WIDIP Safeguard credential/,
 		);
 		const [items] = (await run('glpi.get_ticket', { ticketId: 1 })) as INodeExecutionData[][];
 		expect(items[0].json).toMatchObject({ id: 1 });
 	});
 
 	it('the policy published in Redis applies: an override lowers close_ticket to L2 and it runs at once', async () => {
-		const policy = new PolicyStore(coordination.redis, coordination.config.keyPrefix);
-		await policy.publish({ l1MinConfidence: 80, levels: { 'glpi.close_ticket': 2 } });
+		const policy = new PolicyStore(coordination.redis, coordination.config.keyPrefix, SAFEGUARD_KEY);
+		await policy.publish({ ...DEFAULT_POLICY, levels: { 'glpi.close_ticket': 2 }, allowLower: ['glpi.close_ticket'] });
 		try {
 			const [items] = (await new Glpi().execute.call(
 				fakeExecuteContext({
 					type: 'n8n-nodes-widip.glpiTool',
-					credentialsByType: { widipGlpiApi: glpiCredential, widipRedisApi: redisCredential },
+					credentialsByType: { widipGlpiApi: glpiCredential, widipSafeguardApi: safeguardCredential },
 					params: [{ resource: 'ticket', operation: 'glpi.close_ticket', ticketId: 1, solution: 'Imprimante redémarrée' }],
 				}),
 			)) as INodeExecutionData[][];
