@@ -22,6 +22,7 @@ button{margin-right:.5rem;padding:.3rem .9rem}
 .reject{background:#b3261e;color:#fff;border:0}
 #status{min-height:1.2rem;color:#555}
 .error{color:#b3261e}
+.warn{color:#8a4b00;font-weight:600}
 .hidden{display:none}
 `;
 
@@ -56,6 +57,7 @@ const script = `
     box.appendChild(el('h2', r.operationId + ' (L' + r.level + ')'));
     var dl = el('dl');
     row(dl, 'Arguments', el('pre', JSON.stringify(r.arguments, null, 2)));
+    (r.warnings || []).forEach(function (w) { row(dl, 'Attention', el('span', w + ' : vérifiez ces caractères avant d\u2019approuver.', 'warn')); });
     row(dl, 'Demandé par', who(r));
     row(dl, 'Raison', r.reason);
     row(dl, 'Confiance', r.confidence === null ? '—' : r.confidence + ' %');
@@ -79,14 +81,23 @@ const script = `
     box.appendChild(ok); box.appendChild(no);
     return box;
   }
+  var next = null;
+  function page(cursor) {
+    return api('/?limit=50' + (cursor ? '&cursor=' + encodeURIComponent(cursor) : '')).then(function (body) {
+      var list = $('list');
+      body.requests.forEach(function (r) { list.appendChild(card(r)); });
+      next = body.next;
+      $('more').className = next ? '' : 'hidden';
+      return body;
+    });
+  }
   function load() {
     if (!key()) { showLogin(true); return; }
     showLogin(false);
-    api('/').then(function (body) {
-      var list = $('list');
-      while (list.firstChild) list.removeChild(list.firstChild);
+    var list = $('list');
+    while (list.firstChild) list.removeChild(list.firstChild);
+    page(null).then(function (body) {
       if (!body.requests.length) list.appendChild(el('p', 'Aucune demande en attente.'));
-      body.requests.forEach(function (r) { list.appendChild(card(r)); });
     }).catch(function (e) { say(e.message, true); });
   }
   $('loginForm').addEventListener('submit', function (event) {
@@ -96,9 +107,11 @@ const script = `
     load();
   });
   $('refresh').addEventListener('click', load);
+  $('more').addEventListener('click', function () { if (next) page(next).catch(function (e) { say(e.message, true); }); });
   $('logout').addEventListener('click', function () { sessionStorage.removeItem(KEY); showLogin(true); });
   load();
-  setInterval(function () { if (key()) load(); }, 30000);
+  // A refresh would drop the older pages being read: only refresh the first page automatically.
+  setInterval(function () { if (key() && $('list').children.length <= 50) load(); }, 30000);
 })();
 `;
 
@@ -139,6 +152,7 @@ export const approvalPage = `<!doctype html>
 <button id="refresh" type="button">Actualiser</button>
 <button id="logout" type="button">Oublier la clé</button>
 <div id="list"></div>
+<button id="more" type="button" class="hidden">Demandes plus anciennes</button>
 </section>
 <script>${script}</script>
 </body>

@@ -1,5 +1,5 @@
 import type { Requester } from '../../core/safeguard/approvals';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -38,6 +38,9 @@ async function until(check: () => Promise<void> | void, timeoutMs = 10_000): Pro
 		await new Promise((resolve) => setTimeout(resolve, 100));
 	}
 }
+
+/** Screenshots a person can look at after a run (not committed). */
+const SCREENSHOTS = path.join(__dirname, '..', '..', 'test-results', 'screenshots');
 
 describe('approval page in a real browser (Chromium + real Redis)', () => {
 	let coordination: Coordination;
@@ -85,6 +88,7 @@ describe('approval page in a real browser (Chromium + real Redis)', () => {
 		app = buildServer(config, { coordination });
 		await app.listen({ host: '127.0.0.1', port: 0 });
 		baseUrl = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+		await mkdir(SCREENSHOTS, { recursive: true });
 		userDataDir = await mkdtemp(path.join(tmpdir(), 'widip-chromium-'));
 		context = await chromium.launchPersistentContext(userDataDir, { executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
 		// Fail a missing element within the test's budget rather than after Playwright's 30 s default.
@@ -166,6 +170,23 @@ describe('approval page in a real browser (Chromium + real Redis)', () => {
 		// The refused key is not kept in the tab, so the next load asks for a key again.
 		expect(await page.evaluate(() => sessionStorage.getItem('widip.technicianKey'))).toBeNull();
 		expect((await approvals.get(request.id))!).toMatchObject({ status: 'pending', approver: null });
+		await page.close();
+	});
+
+	it('flags an account name with a look-alike letter before the technician approves', async () => {
+		await approvals.request({
+			operation: reset,
+			args: { sAMAccountName: 'аdministrator', mustChangeAtNextLogon: true }, // Cyrillic "а"
+			requester,
+			reason: 'Look-alike test',
+			confidence: 92,
+		});
+		const page = await openAndLogin(TECH);
+		const card = await cardFor(page, 'Look-alike test');
+		const warning = card.locator('.warn');
+		await warning.waitFor({ state: 'visible' });
+		expect(await warning.innerText()).toMatch(/mixes alphabets in "аdministrator".*U\+0430/);
+		await page.screenshot({ path: path.join(SCREENSHOTS, 'approval-page-lookalike.png'), fullPage: true });
 		await page.close();
 	});
 

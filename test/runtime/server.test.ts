@@ -1,10 +1,13 @@
 import type { Requester } from '../../core/safeguard/approvals';
+import { createHash } from 'node:crypto';
+
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 
 import { catalogue } from '../../core/catalogue';
 import { Coordination } from '../../core/redis/coordination';
 import { Approvals, type ApprovalRequest } from '../../core/safeguard/approvals';
 import { AuditLog } from '../../core/safeguard/audit';
+import { canonicalJson } from '../../core/safeguard/canonical';
 import { loadConfig, type RuntimeConfig } from '../../runtime/config';
 import { buildServer } from '../../runtime/server';
 import { expireNow } from '../safeguard/support';
@@ -239,12 +242,77 @@ describe('runtime server (real Redis)', () => {
 		await call('GET', '/api/approvals?status=all', AGENT);
 
 		expect(answers.length).toBeGreaterThan(20);
+		// A dictionary against a digest finds nothing: the API shows no digest of the arguments at all.
+		const dictionary = ['Bonjour2026!', 'Password1!', 'Azerty123!', 'Widip-2026', 'Soleil!42', SECRET];
+		const unkeyed = dictionary.map((word) =>
+			createHash('sha256').update(`mysecret.create_secret\n${canonicalJson({ expireAfterDays: 1, expireAfterViews: 1, payload: word })}`).digest('hex'),
+		);
 		for (const answer of answers) {
+			expect(answer).not.toMatch(/[0-9a-f]{64}/);
+			for (const digest of unkeyed) expect(answer).not.toContain(digest);
 			expect(answer).not.toContain(SECRET);
 			expect(answer).not.toContain(TECH);
 			expect(answer).not.toContain(TECH2);
 			expect(answer).not.toContain(AGENT);
 		}
+	});
+
+	it('pages the list and filters it: 205 requests of one agent do not hide another one', async () => {
+		const flood: Requester = { face: 'mcp', agent: 'flood' };
+		for (let i = 0; i < 205; i++) await pending({ requester: flood, reason: `flood ${i}`, maxPending: 1000 });
+		const real = await pending({ requester: { face: 'tool', workflow: 'Assist', node: 'AD' }, reason: 'the real one' });
+		for (let i = 0; i < 5; i++) await pending({ requester: flood, reason: `late flood ${i}`, maxPending: 1000 });
+
+		const seen: string[] = [];
+		let cursor: string | null = '';
+		let pages = 0;
+		while (cursor !== null) {
+			const page = await call('GET', `/api/approvals?limit=50${cursor ? `&cursor=${cursor}` : ''}`, TECH);
+			expect(page.statusCode).toBe(200);
+			const body = page.json() as { requests: ApprovalRequest[]; next: string | null };
+			seen.push(...body.requests.map((r) => r.id));
+			cursor = body.next;
+			pages++;
+		}
+		expect(seen).toContain(real.id);
+		expect(new Set(seen).size).toBe(seen.length);
+		expect(pages).toBeGreaterThanOrEqual(5);
+
+		const byFace = (await call('GET', '/api/approvals?face=tool', TECH)).json() as { requests: ApprovalRequest[] };
+		expect(byFace.requests.map((r) => r.id)).toEqual([real.id]);
+		const byAgent = (await call('GET', '/api/approvals?agent=flood&limit=200', TECH)).json() as { requests: ApprovalRequest[] };
+		expect(byAgent.requests).toHaveLength(200);
+		const byOperation = (await call('GET', '/api/approvals?operation=glpi.close_ticket', TECH)).json() as { requests: ApprovalRequest[] };
+		expect(byOperation.requests).toEqual([]);
+		for (const bad of ['limit=0', 'limit=201', 'limit=abc', 'status=nope', 'face=cli', 'cursor=../../x']) {
+			const response = await call('GET', `/api/approvals?${bad}`, TECH);
+			expect(response.statusCode).toBe(400);
+			expect(response.json().message).toMatch(/^(limit|status|face|cursor):/);
+		}
+	});
+
+	it('one corrupt record never breaks the list', async () => {
+		const good = await pending({ reason: 'still listed' });
+		const broken = await pending({ reason: 'to be corrupted' });
+		await coordination.redis.hset(approvals.key(broken.id), 'arguments', '{not json', 'expiresAtMs', 'NaN');
+		const nan = await pending({ reason: 'NaN expiry' });
+		await coordination.redis.hset(approvals.key(nan.id), 'expiresAtMs', 'abc');
+		const list = await call('GET', '/api/approvals?limit=200', TECH);
+		expect(list.statusCode).toBe(200);
+		const body = list.json() as { requests: ApprovalRequest[]; skipped: number };
+		expect(body.requests.map((r) => r.id)).toContain(good.id);
+		expect(body.requests.map((r) => r.id)).not.toContain(broken.id);
+		expect(body.skipped).toBeGreaterThanOrEqual(2);
+		expect((await call('GET', `/api/approvals/${broken.id}`, TECH)).statusCode).toBe(404);
+	});
+
+	it('approve re-checks that the operation is approvable: a request turned L4 in Redis is refused', async () => {
+		const request = await pending({ reason: 'tampered' });
+		await coordination.redis.hset(approvals.key(request.id), 'operationId', 'ad.delete_user');
+		const response = await call('POST', `/api/approvals/${request.id}/approve`, TECH, { comment: 'ok' });
+		expect(response.statusCode).toBe(409);
+		expect(response.json().message).toMatch(/ad.delete_user is not approvable: L4/);
+		expect(await coordination.redis.hget(approvals.key(request.id), 'status')).toBe('pending');
 	});
 
 	describe('approval page', () => {
