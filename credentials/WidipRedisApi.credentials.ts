@@ -21,7 +21,8 @@ export class WidipRedisApi implements ICredentialType {
 			name: 'username',
 			type: 'string',
 			default: '',
-			description: 'Redis 6+ ACL user; leave empty for the default user',
+			description:
+				'Redis 6+ ACL user; leave empty for the default user. For nodes that agents use, a user limited to <prefix>cache:* and <prefix>lock:* (widip-agent, see the README)',
 		},
 		{
 			displayName: 'Password',
@@ -37,7 +38,9 @@ export class WidipRedisApi implements ICredentialType {
 			name: 'keyPrefix',
 			type: 'string',
 			default: 'widip:',
-			description: 'Added in front of every key, so WIDIP keys never collide with others in the same Redis',
+			required: true,
+			description:
+				'Added in front of every key, so WIDIP keys never collide with others in the same Redis. Required: segments of letters, digits, _ . - each ending with ":" (e.g. widip: or widip:site-a:); Redis Helper keys live under <prefix>cache:',
 		},
 		{
 			displayName: 'Timeout (Ms)',

@@ -2,6 +2,38 @@ import Redis, { type RedisOptions } from 'ioredis';
 import { z } from 'zod/v4';
 
 import { WidipError } from '../errors';
+import { CACHE_NAMESPACE, RESERVED_NAMESPACES } from './keys';
+
+const PREFIX_EXAMPLE = 'e.g. "widip:" or "widip:site-a:"';
+
+/** Segments a key prefix may not contain: one deployment's keys must never sit inside another's namespaces. */
+const NAMESPACE_SEGMENTS = [CACHE_NAMESPACE, ...RESERVED_NAMESPACES].map((namespace) => namespace.slice(0, -1));
+
+/**
+ * What is wrong with a key prefix, or undefined. It must be non-empty: one or more segments of
+ * letters, digits, `_`, `.`, `-`, each ending with ":", at most 64 characters. No glob character, so
+ * it can be used as is in Redis ACL key patterns (`~widip:cache:*`); no segment named like a
+ * namespace (`cache`, `safeguard`, `lock`…), so no prefix nests one deployment inside another's
+ * cache or platform keys.
+ */
+export function keyPrefixProblem(prefix: string): string | undefined {
+	if (prefix === '') return `must not be empty: every WIDIP key is written under it (${PREFIX_EXAMPLE})`;
+	if (prefix.length > 64) return 'must be at most 64 characters';
+	if (!/^(?:[A-Za-z0-9_.-]+:)+$/.test(prefix)) {
+		return `must be letters, digits, "_", "." or "-" in segments each ending with ":" (${PREFIX_EXAMPLE})`;
+	}
+	const segment = prefix
+		.toLowerCase()
+		.split(':')
+		.find((part) => NAMESPACE_SEGMENTS.includes(part));
+	if (segment !== undefined) return `must not contain the segment "${segment}:", a namespace inside every prefix (${PREFIX_EXAMPLE})`;
+	return undefined;
+}
+
+export const keyPrefixSchema = z.string().check((ctx) => {
+	const problem = keyPrefixProblem(ctx.value);
+	if (problem) ctx.issues.push({ code: 'custom', message: problem, input: ctx.value });
+});
 
 /** One plain config object: n8n credentials and the runtime environment both produce it. */
 export const redisConfigSchema = z.object({
@@ -12,7 +44,7 @@ export const redisConfigSchema = z.object({
 	db: z.coerce.number().int().min(0).max(15).default(0),
 	tls: z.boolean().default(false),
 	/** Every key we write starts with this, so several tenants or test runs can share one Redis. */
-	keyPrefix: z.string().default('widip:'),
+	keyPrefix: keyPrefixSchema.default('widip:'),
 	/** Connection and per-command timeout. An unreachable Redis fails within this, never hangs. */
 	timeoutMs: z.coerce.number().int().min(100).max(120_000).default(5000),
 	/** Long-lived processes reconnect after a Redis restart; one-shot callers fail fast instead. */
@@ -22,8 +54,17 @@ export const redisConfigSchema = z.object({
 export type RedisConfig = z.output<typeof redisConfigSchema>;
 export type RedisConfigInput = z.input<typeof redisConfigSchema>;
 
+/** Throws zod's error (the runtime lists its issues); `Coordination.connect` turns it into a readable one. */
 export function parseRedisConfig(input: RedisConfigInput): RedisConfig {
 	return redisConfigSchema.parse(input);
+}
+
+/** Like parseRedisConfig, but a bad setting is a `bad_request` WidipError naming each field, e.g. `keyPrefix must not be empty…`. */
+export function parseRedisConfigOrThrow(input: RedisConfigInput): RedisConfig {
+	const result = redisConfigSchema.safeParse(input);
+	if (result.success) return result.data;
+	const problems = result.error.issues.map((issue) => `${issue.path.join('.') || '(settings)'} ${issue.message}`);
+	throw new WidipError('bad_request', `Invalid Redis settings: ${problems.join('; ')}`, { service: 'redis', operation: 'connect' });
 }
 
 function describeTarget(config: RedisConfig): string {

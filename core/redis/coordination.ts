@@ -1,7 +1,7 @@
 import type Redis from 'ioredis';
 
 import { Cache } from './cache';
-import { connectRedis, duplicateRedis, mapRedisError, parseRedisConfig, type RedisConfig, type RedisConfigInput } from './config';
+import { connectRedis, duplicateRedis, mapRedisError, parseRedisConfigOrThrow, type RedisConfig, type RedisConfigInput } from './config';
 import { HealthFlags } from './health';
 import { RedisKeys } from './keys';
 import { Locks } from './lock';
@@ -26,8 +26,9 @@ export class Coordination {
 		this.locks = new Locks(redis, this.keys, () => duplicateRedis(redis, config, 'lock-subscriber'));
 	}
 
+	/** A bad setting (e.g. an empty key prefix) fails before connecting, with a message naming it. */
 	static async connect(input: RedisConfigInput): Promise<Coordination> {
-		const config = parseRedisConfig(input);
+		const config = parseRedisConfigOrThrow(input);
 		const redis = await connectRedis(config);
 		return new Coordination(redis, config);
 	}

@@ -8,9 +8,10 @@ export const HEALTH_TTL_SECONDS = 60;
 export const DOWN_ALERT_TTL_SECONDS = 300;
 
 /**
- * Shared health flags (the seed's `glpi_health_status`) and the anti-spam "alert sent" flag
- * (`glpi_down_alert_sent`). A flag that was not refreshed within its TTL reads as unknown, so a
- * dead Health-Check never leaves a stale "ok" behind.
+ * Shared health flags (the seed's `glpi_health_status`, here `<prefix>health:glpi:status`) and the
+ * anti-spam "alert sent" flag (`<prefix>health:glpi:down_alert_sent`). They are platform keys,
+ * outside the Redis Helper's `cache:` namespace. A flag that was not refreshed within its TTL reads as
+ * unknown, so a dead Health-Check never leaves a stale "ok" behind.
  */
 export class HealthFlags {
 	constructor(

@@ -1,17 +1,47 @@
 /**
  * Every Redis key we write, in one place. README's key table is generated from REDIS_KEY_TABLE
  * (`npm run docs`), and a test fails when the README drifts from it.
+ *
+ * Layout under the prefix: `cache:` holds the keys workflows and agents choose (Redis Helper);
+ * everything else is the platform's (Safeguard, locks, GPU slots, health flags…), and no key name an
+ * operation accepts can reach it.
  */
+
+/** The sub-namespace of the free-form keys chosen by workflows and agents (Redis Helper). */
+export const CACHE_NAMESPACE = 'cache:';
+
+/**
+ * Sub-prefixes the WIDIP platform owns, under the key prefix. Operations refuse key names that start
+ * with one (any case), and a key prefix may not contain one as a segment, so a workflow's key can
+ * never be read as, or nested into, a platform key. Add a namespace here before writing keys under it.
+ */
+export const RESERVED_NAMESPACES = ['safeguard:', 'lock:', 'gpu:', 'incident:', 'breaker:', 'health:', 'claim:'] as const;
+
+/** The reserved namespace `name` starts with (case-insensitive), or undefined. */
+export function reservedNamespaceOf(name: string): string | undefined {
+	const lower = name.toLowerCase();
+	return RESERVED_NAMESPACES.find((namespace) => lower.startsWith(namespace));
+}
+
+function serviceName(service: string): string {
+	if (!/^[A-Za-z0-9_-]{1,64}$/.test(service)) throw new Error(`Service name "${service}" must be 1–64 letters, digits, _ or -`);
+	return service;
+}
+
 export class RedisKeys {
 	constructor(readonly prefix: string) {}
 
-	/** A Redis Helper / cache key chosen by the user. */
+	/**
+	 * A Redis Helper / cache key chosen by a workflow or an agent: always inside `<prefix>cache:`,
+	 * whatever the name, so it can never address a platform key.
+	 */
 	cache(key: string): string {
-		return `${this.prefix}${key}`;
+		return `${this.prefix}${CACHE_NAMESPACE}${key}`;
 	}
 
 	/** The braces make every key of one lock share a Redis Cluster hash slot (Lua needs that). */
 	lock(name: string): LockKeys {
+		if (/[{}]/.test(name)) throw new Error(`Lock name "${name}" must not contain braces`);
 		const base = `${this.prefix}lock:{${name}}`;
 		return {
 			holder: base,
@@ -23,11 +53,11 @@ export class RedisKeys {
 	}
 
 	healthStatus(service: string): string {
-		return `${this.prefix}${service}_health_status`;
+		return `${this.prefix}health:${serviceName(service)}:status`;
 	}
 
 	downAlertSent(service: string): string {
-		return `${this.prefix}${service}_down_alert_sent`;
+		return `${this.prefix}health:${serviceName(service)}:down_alert_sent`;
 	}
 }
 
@@ -50,11 +80,11 @@ export interface RedisKeyDoc {
 
 export const REDIS_KEY_TABLE: readonly RedisKeyDoc[] = [
 	{
-		key: '`<prefix><key>`',
+		key: '`<prefix>cache:<key>`',
 		type: 'string',
 		ttl: 'as set (none when TTL is 0)',
 		writtenBy: 'Redis Helper Set / Set If Not Exists',
-		meaning: 'Free-form value chosen by a workflow',
+		meaning: `Free-form value chosen by a workflow or an agent; \`<key>\` may not start with a reserved namespace (${RESERVED_NAMESPACES.map((namespace) => `\`${namespace}\``).join(', ')})`,
 	},
 	{
 		key: '`<prefix>lock:{<name>}`',
@@ -141,17 +171,17 @@ export const REDIS_KEY_TABLE: readonly RedisKeyDoc[] = [
 		meaning: 'The Safeguard policy every node applies: `{"l1MinConfidence": 80, "levels": {"<operation>": <level>}}`',
 	},
 	{
-		key: '`<prefix><service>_health_status`',
+		key: '`<prefix>health:<service>:status`',
 		type: 'string',
 		ttl: '60 s',
-		writtenBy: 'Health-Check',
-		meaning: '`ok` or `down` (e.g. `widip:glpi_health_status`); absent = unknown',
+		writtenBy: 'platform code (`Coordination.health`, core/redis/health.ts)',
+		meaning: '`ok` or `down` (e.g. `widip:health:glpi:status`); absent = unknown',
 	},
 	{
-		key: '`<prefix><service>_down_alert_sent`',
+		key: '`<prefix>health:<service>:down_alert_sent`',
 		type: 'string',
 		ttl: '300 s',
-		writtenBy: 'Health-Check',
+		writtenBy: 'platform code (`Coordination.health`, core/redis/health.ts)',
 		meaning: 'Anti-spam flag: set when the "service down" mail went out',
 	},
 ];

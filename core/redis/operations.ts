@@ -1,13 +1,27 @@
 import { z } from 'zod/v4';
 
 import { defineOperation } from '../catalogue/operation';
+import { RESERVED_NAMESPACES, reservedNamespaceOf } from './keys';
 
+/** Shown to a user or an agent, so a long key is shortened. */
+function quoted(name: string): string {
+	return JSON.stringify(name.length > 80 ? `${name.slice(0, 80)}…` : name);
+}
+
+/**
+ * The cache key: stored as `<prefix>cache:<key>`, so it can never address a platform key. Names that
+ * start with a platform namespace are refused as well, so nobody believes they read or wrote one.
+ */
 const key = z
 	.string()
 	.min(1)
 	.max(512)
-	.describe('Key name, without the prefix (the credential adds it). Example: glpi_health_status')
-	.meta({ title: 'Key', placeholder: 'glpi_health_status' });
+	.refine((name) => reservedNamespaceOf(name) === undefined, {
+		error: (issue) =>
+			`${quoted(String(issue.input))} is reserved for the WIDIP platform (${RESERVED_NAMESPACES.join(', ')}); choose another name`,
+	})
+	.describe('Key name in the shared cache, without any prefix (stored as <prefix>cache:<key>). Example: site:EHPAD-Bellevue')
+	.meta({ title: 'Key', placeholder: 'site:EHPAD-Bellevue' });
 
 const ttlSeconds = z
 	.number()
@@ -18,6 +32,7 @@ const ttlSeconds = z
 	.describe('Seconds before Redis deletes the key; 0 keeps it until deleted')
 	.meta({ title: 'TTL (Seconds)' });
 
+/** No braces or other characters: the name always stays inside `<prefix>lock:{<name>}` and its hash slot. */
 const lockName = z
 	.string()
 	.regex(/^[A-Za-z0-9_.:\-/]{1,200}$/, 'use 1–200 letters, digits or _ . : - /')

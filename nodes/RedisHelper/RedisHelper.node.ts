@@ -9,7 +9,7 @@ import { openRedisClients, widipRedisConnectionTest } from '../shared/redis-conn
 
 const OPERATIONS = catalogue.list({ ids: ['redis.get', 'redis.set', 'redis.delete', 'redis.set_if_not_exists'] });
 
-/** The seed's Redis Helper v2.2: Get, Set (TTL), Delete, Set If Not Exists under our key prefix. */
+/** The seed's Redis Helper v2.2: Get, Set (TTL), Delete, Set If Not Exists, in `<prefix>cache:` (platform namespaces refused). */
 export class RedisHelper implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'WIDIP Redis Helper',

@@ -19,7 +19,8 @@ export function redisConfigFromCredentials(credentials: ICredentialDataDecrypted
 		password: (credentials.password as string) || undefined,
 		db: Number(credentials.database ?? 0),
 		tls: credentials.tls === true,
-		keyPrefix: (credentials.keyPrefix as string) ?? 'widip:',
+		// An empty or malformed prefix is refused by the config parser (Coordination.connect), never defaulted.
+		keyPrefix: typeof credentials.keyPrefix === 'string' ? credentials.keyPrefix : 'widip:',
 		timeoutMs: Number(credentials.timeoutMs ?? 5000),
 		reconnect: false,
 	};

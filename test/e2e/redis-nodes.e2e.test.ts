@@ -56,15 +56,15 @@ describe('Redis Helper and LLM Mutex in real n8n', () => {
 		]);
 		expect(outputItems(result, 'Claim Once')[0]).toMatchObject({ success: true });
 
-		// what n8n wrote is really in Redis, under the credential's prefix, with its TTL
-		expect(JSON.parse((await probe.redis.get(`${prefix}e2e_site`))!)).toEqual({
+		// what n8n wrote is really in Redis, in the credential prefix's cache namespace, with its TTL
+		expect(JSON.parse((await probe.redis.get(`${prefix}cache:e2e_site`))!)).toEqual({
 			site: 'EHPAD-Bellevue',
 			device: 'EHPAD-Bellevue-RTR01',
 		});
-		const ttl = await probe.redis.ttl(`${prefix}e2e_site`);
+		const ttl = await probe.redis.ttl(`${prefix}cache:e2e_site`);
 		expect(ttl).toBeGreaterThan(100);
 		expect(ttl).toBeLessThanOrEqual(120);
-		expect(await probe.redis.exists(`${prefix}e2e_claim`)).toBe(0); // deleted by the last node
+		expect(await probe.redis.exists(`${prefix}cache:e2e_claim`)).toBe(0); // deleted by the last node
 
 		const [acquired] = outputItems(result, 'Acquire', 0);
 		expect(acquired).toMatchObject({ acquired: true, lockName: 'gpu', token: expect.stringMatching(/^[0-9a-f]{32}$/) });

@@ -12,9 +12,10 @@ describe('Redis cache and health flags (real Redis)', () => {
 		await coordination.close();
 	});
 
-	it('writes every key under the configured prefix', async () => {
+	it('writes every cache key under <prefix>cache:, never at the prefix itself', async () => {
 		await coordination.cache.set('plain', 'v1');
-		expect(await coordination.redis.get(`${coordination.config.keyPrefix}plain`)).toBe('v1');
+		expect(await coordination.redis.get(`${coordination.config.keyPrefix}cache:plain`)).toBe('v1');
+		expect(await coordination.redis.exists(`${coordination.config.keyPrefix}plain`)).toBe(0);
 		expect(await coordination.redis.exists('plain')).toBe(0);
 	});
 
@@ -46,7 +47,7 @@ describe('Redis cache and health flags (real Redis)', () => {
 	it('health flag reads ok/down, and unknown once its TTL passed without a refresh', async () => {
 		expect(await coordination.health.get('glpi')).toBe('unknown');
 		await coordination.health.set('glpi', 'down', 1);
-		expect(await coordination.redis.get(`${coordination.config.keyPrefix}glpi_health_status`)).toBe('down');
+		expect(await coordination.redis.get(`${coordination.config.keyPrefix}health:glpi:status`)).toBe('down');
 		expect(await coordination.health.get('glpi')).toBe('down');
 		await new Promise((resolve) => setTimeout(resolve, 1100));
 		expect(await coordination.health.get('glpi')).toBe('unknown');
@@ -55,7 +56,7 @@ describe('Redis cache and health flags (real Redis)', () => {
 	it('the down alert is claimed once per window, and recovery re-arms it', async () => {
 		const claims = await Promise.all(Array.from({ length: 10 }, () => coordination.health.claimDownAlert('glpi')));
 		expect(claims.filter(Boolean)).toHaveLength(1);
-		expect(await coordination.redis.ttl(`${coordination.config.keyPrefix}glpi_down_alert_sent`)).toBeGreaterThan(290);
+		expect(await coordination.redis.ttl(`${coordination.config.keyPrefix}health:glpi:down_alert_sent`)).toBeGreaterThan(290);
 		await coordination.health.set('glpi', 'ok');
 		expect(await coordination.health.claimDownAlert('glpi')).toBe(true);
 	});

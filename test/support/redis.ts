@@ -8,9 +8,13 @@ import type { RedisConfigInput } from '../../core/redis/config';
 export const REDIS_HOST = process.env.WIDIP_TEST_REDIS_HOST ?? '127.0.0.1';
 export const REDIS_PORT = Number(process.env.WIDIP_TEST_REDIS_PORT ?? 6379);
 
-/** A prefix of its own for each test file, so parallel test files never see each other's keys. */
+/**
+ * A prefix of its own for each test file, so parallel test files never see each other's keys. One
+ * segment after `widiptest:` (`cache-1a2b3c4d:`): a label such as `cache` or `lock` may not be a
+ * prefix segment of its own (core/redis/config.ts).
+ */
 export function testPrefix(label: string): string {
-	return `widiptest:${label}:${randomBytes(4).toString('hex')}:`;
+	return `widiptest:${label}-${randomBytes(4).toString('hex')}:`;
 }
 
 export function testConfig(label: string, extra: Partial<RedisConfigInput> = {}): RedisConfigInput {
