@@ -75,5 +75,27 @@ export class WidipActiveDirectoryApi implements ICredentialType {
 		},
 		{ displayName: 'PowerShell Executable', name: 'powershell', type: 'string', default: 'powershell.exe', displayOptions: ssh },
 		{ displayName: 'Timeout (Ms)', name: 'timeoutMs', type: 'number', default: 15000 },
+		// Privileged accounts (built-in Administrator, krbtgt, admin groups, adminCount=1) are always
+		// refused, whatever these say: they only narrow what WIDIP may write further.
+		{
+			displayName: 'Protected Accounts',
+			name: 'protectedAccounts',
+			type: 'string',
+			typeOptions: { rows: 2 },
+			default: '',
+			placeholder: 'svc-sql, svc-backup',
+			description:
+				'Account names (sAMAccountName) WIDIP must never change, separated by commas or lines. Privileged accounts (built-in Administrator, krbtgt, members of admin groups, adminCount=1) are always protected.',
+		},
+		{
+			displayName: 'Allowed OUs',
+			name: 'allowedOus',
+			type: 'string',
+			typeOptions: { rows: 3 },
+			default: '',
+			placeholder: 'OU=EHPAD Bellevue,DC=widip,DC=test',
+			description:
+				'One OU DN per line: only accounts under these OUs may be changed, and accounts may only be moved or created into them. Empty: no restriction.',
+		},
 	];
 }

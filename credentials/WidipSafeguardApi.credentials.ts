@@ -10,7 +10,7 @@ import { redisConnectionFields } from './redis-connection-fields';
 export class WidipSafeguardApi implements ICredentialType {
 	name = 'widipSafeguardApi';
 
-	displayName = 'WIDIP Safeguard';
+	displayName = 'WIDIP Safeguard API';
 
 	icon: Icon = { light: 'file:../icons/safeguard.svg', dark: 'file:../icons/safeguard.dark.svg' };
 
@@ -24,10 +24,10 @@ export class WidipSafeguardApi implements ICredentialType {
 			type: 'notice',
 			default: '',
 		},
-		...redisConnectionFields,
+		...redisConnectionFields('A user allowed to write Safeguard keys (widip-platform, see the README), never the agents\' widip-agent.'),
 		{
-			displayName: 'Safeguard Key',
-			name: 'safeguardKey',
+			displayName: 'Safeguard Secret',
+			name: 'safeguardSecret',
 			type: 'string',
 			typeOptions: { password: true },
 			default: '',

@@ -20,7 +20,7 @@ export interface OpenSafeguard {
 /** Connects to Safeguard's Redis with the credential's key (empty = the catalogue's levels apply). */
 export async function openSafeguard(credentials: ICredentialDataDecryptedObject): Promise<OpenSafeguard> {
 	const coordination = await Coordination.connect(redisConfigFromCredentials(credentials));
-	const key = typeof credentials.safeguardKey === 'string' && credentials.safeguardKey ? credentials.safeguardKey : undefined;
+	const key = typeof credentials.safeguardSecret === 'string' && credentials.safeguardSecret ? credentials.safeguardSecret : undefined;
 	return { coordination, safeguard: new Safeguard(coordination.redis, coordination.config.keyPrefix, catalogue, key) };
 }
 
@@ -37,7 +37,7 @@ export async function widipSafeguardConnectionTest(
 		opened = await openSafeguard(credential.data ?? {});
 		const verified = await opened.safeguard.policy.readVerified();
 		if (verified.source === 'signed') return { status: 'OK', message: "Connected; the runtime's signed policy is valid with this key" };
-		if (verified.problem && credential.data?.safeguardKey) return { status: 'Error', message: `Connected, but ${verified.problem}` };
+		if (verified.problem && credential.data?.safeguardSecret) return { status: 'Error', message: `Connected, but ${verified.problem}` };
 		return { status: 'OK', message: `Connected; ${verified.problem ?? 'no policy published yet'}: the catalogue's levels apply` };
 	} catch (error) {
 		return { status: 'Error', message: (error as Error).message };

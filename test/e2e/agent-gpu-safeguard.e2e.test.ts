@@ -68,8 +68,8 @@ describe('AI Agent in real n8n → GPU proxy → scripted Ollama → Safeguard o
 			},
 			{
 				id: 'widipE2eAgRedis1',
-				name: 'WIDIP Redis (agent e2e)',
-				type: 'widipRedisApi',
+				name: 'WIDIP Safeguard (agent e2e)',
+				type: 'widipSafeguardApi',
 				data: { host: REDIS_HOST, port: REDIS_PORT, database: 0, tls: false, keyPrefix: prefix, timeoutMs: 3000 },
 			},
 		]);
@@ -110,6 +110,7 @@ describe('AI Agent in real n8n → GPU proxy → scripted Ollama → Safeguard o
 			confidence: 95,
 			reason: "L'utilisateur confirme",
 			arguments: expect.objectContaining({ ticketId: 1, solution: 'Imprimante redémarrée' }),
+			requester: expect.objectContaining({ face: 'tool', node: 'Close Ticket', workflow: 'widipE2eAgentSg1' }),
 		});
 
 		// Both model calls went through the GPU queue, one at a time, in the key's class.

@@ -12,6 +12,7 @@ jest.setTimeout(120_000);
 
 const TECH_KEY = 'tech-e2e-key-0123456789abcdefghij';
 const AGENT_KEY = 'agent-e2e-key-0123456789abcdefghij';
+const SAFEGUARD_KEY = 'gate-e2e-safeguard-key-0123456789abcdef';
 
 /**
  * The Safeguard Gate inside a real `n8n start` (2.41.1, our packed package) with the real runtime:
@@ -36,6 +37,12 @@ describe('Safeguard Gate in real n8n, resumed by the runtime', () => {
 				type: 'widipRedisApi',
 				data: { host: REDIS_HOST, port: REDIS_PORT, database: 0, tls: false, keyPrefix: prefix, timeoutMs: 3000 },
 			},
+			{
+				id: 'widipE2eGateSgd1',
+				name: 'WIDIP Safeguard (gate e2e)',
+				type: 'widipSafeguardApi',
+				data: { host: REDIS_HOST, port: REDIS_PORT, database: 0, tls: false, keyPrefix: prefix, timeoutMs: 3000, safeguardSecret: SAFEGUARD_KEY },
+			},
 		]);
 		await harness.importWorkflows([loadWorkflow('safeguard-gate.json')]);
 		await harness.publish('widipE2eGate0001');
@@ -49,6 +56,7 @@ describe('Safeguard Gate in real n8n, resumed by the runtime', () => {
 				WIDIP_REDIS_PREFIX: prefix,
 				WIDIP_TECHNICIAN_KEYS: `tech.martin:${TECH_KEY}`,
 				WIDIP_AGENT_KEYS: `assist:${AGENT_KEY}`,
+				WIDIP_SAFEGUARD_SECRET: SAFEGUARD_KEY,
 			},
 			{ quiet: true },
 		);
@@ -64,8 +72,10 @@ describe('Safeguard Gate in real n8n, resumed by the runtime', () => {
 		}
 	});
 
-	async function trigger(body: Record<string, unknown>): Promise<string> {
+	/** Starts a run; the body may depend on the run id (the Action node's key carries it). */
+	async function trigger(given: Record<string, unknown> | ((run: string) => Record<string, unknown>)): Promise<string> {
 		const run = randomUUID().slice(0, 8);
+		const body = typeof given === 'function' ? given(run) : given;
 		// n8n answers /healthz/readiness before it has registered published workflows' webhooks.
 		const response = await until('the published webhook', async () => {
 			const answer = await fetch(`${harness.baseUrl}/webhook/widip-e2e-gate`, {
@@ -112,11 +122,21 @@ describe('Safeguard Gate in real n8n, resumed by the runtime', () => {
 
 	const resetArgs = { sAMAccountName: 'm.dubois', mustChangeAtNextLogon: true };
 
-	it('L3: the execution waits; approved through the runtime API it resumes on Approved and runs the action once', async () => {
-		const run = await trigger({ operation: 'ad.reset_password', args: resetArgs });
+	/** The action the Gate guards in these runs: its own Action node writes exactly this, with the approval. */
+	const actionArgs = (run: string) => ({ key: `action_ran:${run}`, value: 'ran', ttlSeconds: 600 });
+
+	/** The request's expiry moved into the past, and the resumer's work list told so, as if the time had passed. */
+	async function expireInRedis(id: string, extra: string[] = []): Promise<void> {
+		await probe.redis.hset(approvals.key(id), 'expiresAtMs', String(Date.now() - 1), ...extra);
+		await probe.redis.zadd(approvals.waitingKey, Date.now() - 1, id);
+	}
+
+	it('needs approval: the execution waits; approved through the runtime API it resumes on Approved and the typed node runs the approved action once', async () => {
+		// L1 below the confidence threshold needs a person, like L3.
+		const run = await trigger((id) => ({ operation: 'redis.set', args: actionArgs(id), confidence: 10 }));
 		const request = await pendingRequest(run);
-		expect(request).toMatchObject({ operationId: 'ad.reset_password', level: 3, status: 'pending', arguments: resetArgs, confidence: 90 });
-		expect(request.requester).toMatchObject({ agent: 'assist-e2e', workflow: 'widipE2eGate0001' });
+		expect(request).toMatchObject({ operationId: 'redis.set', level: 1, status: 'pending', confidence: 10 });
+		expect(request.requester).toMatchObject({ face: 'gate', agent: 'assist-e2e', workflow: 'widipE2eGate0001', node: 'Safeguard Gate' });
 
 		// A forged resume call (the right URL, before any decision) must not move the execution.
 		const resumeUrl = await probe.redis.hget(approvals.key(request.id), 'resumeUrl');
@@ -127,9 +147,25 @@ describe('Safeguard Gate in real n8n, resumed by the runtime', () => {
 		expect(await outcome(run)).toBeNull();
 
 		expect(await decide(request.id, 'approve', 'appel vérifié')).toBe(200);
-		expect(await until('the approved branch', () => outcome(run))).toEqual({ branch: 'approved', approvalId: request.id, status: 'executed' });
+		expect(await until('the approved branch', () => outcome(run))).toEqual({ branch: 'approved', approvalId: request.id, status: 'released' });
 		expect(await until('the action', () => actionRan(run))).toBe('ran');
 		expect((await approvals.get(request.id))!.status).toBe('executed');
+		// A replayed resume call changes nothing: the approval was released once and used once.
+		const replay = await fetch(resumeUrl!, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ approvalId: request.id }) });
+		expect(replay.status).not.toBe(200);
+	});
+
+	it('the node after the Gate refuses to run other arguments than the approved ones', async () => {
+		const run = await trigger((id) => ({ operation: 'redis.set', args: actionArgs(id), confidence: 10, actionValue: 'something else' }));
+		const request = await pendingRequest(run);
+		expect(await decide(request.id, 'approve', 'ok')).toBe(200);
+		expect(await until('the approved branch', () => outcome(run))).toMatchObject({ branch: 'approved', status: 'released' });
+		await until('the refusal in the audit', async () => {
+			const entries = await probe.redis.xrange(`${prefix}safeguard:audit`, '-', '+');
+			return entries.find(([, fields]) => fields.includes(request.id) && fields.includes('refused:mismatch')) ?? null;
+		});
+		expect(await actionRan(run)).toBeNull();
+		expect((await approvals.get(request.id))!.status).toBe('released');
 	});
 
 	it('rejected through the runtime API: the execution resumes on Rejected and the action never runs', async () => {
@@ -141,12 +177,35 @@ describe('Safeguard Gate in real n8n, resumed by the runtime', () => {
 		expect(await actionRan(run)).toBeNull();
 	});
 
-	it('nobody decides before a short expiry: the runtime resumes it on Expired and the action never runs', async () => {
-		const run = await trigger({ operation: 'ad.reset_password', args: resetArgs, expiresInMinutes: 0.05 });
+	it('nobody decides before the expiry: the runtime resumes it on Expired and the action never runs', async () => {
+		const run = await trigger({ operation: 'ad.reset_password', args: resetArgs, expiresInMinutes: 1 });
 		const request = await pendingRequest(run);
+		await expireInRedis(request.id);
 		expect(await until('the expired branch', () => outcome(run), 20_000)).toEqual({ branch: 'expired', approvalId: request.id, status: 'expired' });
 		expect(await decide(request.id, 'approve')).toBe(409); // too late
 		expect(await actionRan(run)).toBeNull();
+	});
+
+	it('approved, but resumed only after the expiry: it resumes on Expired, never on Approved', async () => {
+		const run = await trigger((id) => ({ operation: 'redis.set', args: actionArgs(id), confidence: 10 }));
+		const request = await pendingRequest(run);
+		// Approved in time, then the runtime could not resume it before the expiry (n8n was down, say).
+		await expireInRedis(request.id, ['status', 'approved', 'approver', 'tech.martin']);
+		expect(await until('the expired branch', () => outcome(run), 20_000)).toEqual({ branch: 'expired', approvalId: request.id, status: 'expired' });
+		expect(await actionRan(run)).toBeNull();
+	});
+
+	it('an expiry given by expression outside 1 minute – 7 days stops the Gate with a clear error, and no request is made', async () => {
+		for (const expiresInMinutes of ['abc', 1e12, 0.05]) {
+			const run = await trigger({ operation: 'ad.reset_password', args: resetArgs, expiresInMinutes });
+			await new Promise((resolve) => setTimeout(resolve, 1500));
+			expect(await outcome(run)).toBeNull();
+			const response = await fetch(`${runtime.url}/api/approvals?status=all&limit=200`, { headers: { authorization: `Bearer ${TECH_KEY}` } });
+			expect(response.status).toBe(200);
+			const { requests } = (await response.json()) as { requests: ApprovalRequest[] };
+			expect(requests.find((r) => r.reason === `e2e ${run}`)).toBeUndefined();
+		}
+		expect(harness.log()).toMatch(/Expires After \(Minutes\) must be a number from 1 to 10080/);
 	});
 
 	it('L0 leaves by Allowed at once and L4 by Forbidden, with no request made', async () => {
