@@ -39,9 +39,9 @@ describe('WIDIP Mail node', () => {
 		expect(description.credentials).toEqual([
 			{ name: 'widipSmtpApi', required: true, testedBy: 'widipSmtpConnectionTest' },
 			// Safeguard's approvals and audit when the node runs as an AI tool.
-			{ name: 'widipRedisApi', required: false, testedBy: 'widipRedisConnectionTest' },
+			{ name: 'widipSafeguardApi', required: false, testedBy: 'widipSafeguardConnectionTest' },
 		]);
-		expect(Object.keys(methods.credentialTest)).toEqual(['widipSmtpConnectionTest', 'widipRedisConnectionTest']);
+		expect(Object.keys(methods.credentialTest)).toEqual(['widipSmtpConnectionTest', 'widipSafeguardConnectionTest']);
 		const operations = description.properties.find((property) => property.name === 'operation')!.options as Array<{ value: string }>;
 		expect(operations.map((option) => option.value)).toEqual([
 			'mail.send_mail',

@@ -28,7 +28,7 @@ describe('MySecret node', () => {
 		expect(description.usableAsTool).toBe(true);
 		expect(description.credentials).toEqual([
 			{ name: new WidipMySecretApi().name, required: true },
-			{ name: 'widipRedisApi', required: false, testedBy: 'widipRedisConnectionTest' },
+			{ name: 'widipSafeguardApi', required: false, testedBy: 'widipSafeguardConnectionTest' },
 		]);
 		const operations = description.properties.find((property) => property.name === 'operation')!
 			.options as Array<{ value: string }>;

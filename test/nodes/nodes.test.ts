@@ -83,7 +83,7 @@ describe('Redis Helper and LLM Mutex nodes (real Redis)', () => {
 		const [first, second] = await new LlmMutex().execute.call(
 			fakeExecuteContext({
 				type: 'n8n-nodes-widip.llmMutexTool',
-				credentialsByType: { widipRedisApi: credentials },
+				credentialsByType: { widipRedisApi: credentials, widipSafeguardApi: credentials },
 				// Acquire is Safeguard L1: an agent sure enough (≥ 80) runs it without a person.
 				params: [{ operation: 'redis.mutex_acquire', lockName: 'tool', ttlSeconds: 10, waitTimeoutSeconds: 0, safeguardConfidence: '90' }],
 			}),

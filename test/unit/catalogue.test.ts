@@ -5,6 +5,7 @@ import { ToolSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { INodeProperties, INodeTypeDescription } from 'n8n-workflow';
 
 import { catalogue, OPERATIONS } from '../../core/catalogue';
+import { GATE_APPROVAL_ID } from '../../nodes/shared/gate-approval';
 import { inputJsonSchema } from '../../core/catalogue/json-schema';
 import { toMcpTool } from '../../core/catalogue/mcp';
 import { ValidationError } from '../../core/errors';
@@ -28,9 +29,10 @@ function operationOptions(description: INodeTypeDescription) {
 		.flatMap((property) => property.options as Array<{ value: string; name: string; description: string }>);
 }
 
+/** The catalogue inputs a node shows for one operation (not Safeguard's own field after a Gate). */
 function fieldsFor(description: INodeTypeDescription, operationId: string): INodeProperties[] {
-	const shown = description.properties.filter((property) =>
-		(property.displayOptions?.show?.operation as string[] | undefined)?.includes(operationId),
+	const shown = description.properties.filter(
+		(property) => property.name !== GATE_APPROVAL_ID && (property.displayOptions?.show?.operation as string[] | undefined)?.includes(operationId),
 	);
 	return shown.flatMap((property) =>
 		property.name === 'additionalFields' ? (property.options as INodeProperties[]) : [property],
@@ -104,6 +106,11 @@ describe('faces derived from the catalogue agree with it', () => {
 			expect(resource?.options?.map((o) => (o as { value: string }).value)).toContain(shownFor);
 			for (const option of field.options as Array<{ value: string }>) expect(catalogue.get(option.value).resource).toBe(shownFor);
 		}
+		// Outside AI tools, every operation above L0 (and only those) can run a Safeguard Gate's approval.
+		const gateField = node.properties.find((p) => p.name === GATE_APPROVAL_ID);
+		const guarded = operationOptions(node).filter((option) => catalogue.get(option.value).level > 0).map((option) => option.value);
+		expect((gateField?.displayOptions?.show?.operation as string[] | undefined) ?? []).toEqual(guarded);
+		if (gateField) expect(gateField.displayOptions?.show?.['@tool']).toEqual([false]);
 		for (const option of operationOptions(node)) {
 			const operation = catalogue.get(option.value);
 			expect(option.name).toBe(operation.displayName);
