@@ -6,7 +6,10 @@ import { catalogue } from '../../core/catalogue';
 import { WidipError } from '../../core/errors';
 import { ACL_AGENT_USER, ACL_PLATFORM_USER, aclFileLines, aclRules } from '../../core/redis/acl';
 import { Coordination } from '../../core/redis/coordination';
+import type { Requester } from '../../core/safeguard/approvals';
 import { AuditLog } from '../../core/safeguard/audit';
+import { DEFAULT_POLICY } from '../../core/safeguard/decision';
+import { Safeguard } from '../../core/safeguard/guard';
 import { redisConfigFromCredentials } from '../../nodes/shared/redis-connection';
 import { RedisSlots } from '../../runtime/gpu/slots';
 import { spawnRedis, type SpawnedRedis } from '../support/redis';
@@ -229,6 +232,34 @@ describe('Redis ACL users (private redis-server)', () => {
 			expect(await platform.redis.zrevrangebyscore(`${PREFIX}safeguard:approvals`, '+inf', '-inf')).toEqual(['abc', 'approval-1']);
 			expect(await platform.redis.zrem(`${PREFIX}safeguard:approvals`, 'approval-1')).toBe(1);
 			expect(await platform.redis.del(approval)).toBe(1);
+		});
+
+		it("runs Safeguard's own code: signed policy, requests, quota, decisions, Gate release, consumption, paged list", async () => {
+			const secret = 'acl-test-safeguard-secret-0123456789abcdef';
+			const safeguard = new Safeguard(platform.redis, PREFIX, catalogue, secret);
+			await safeguard.policy.publish(DEFAULT_POLICY);
+			expect((await safeguard.policy.readVerified()).source).toBe('signed');
+			const tool: Requester = { face: 'tool', workflow: 'acl', node: 'AD' };
+			const args = { sAMAccountName: 'm.dubois' };
+			const asked = await safeguard.authorize('ad.reset_password', args, { reason: 'acl', requester: tool });
+			if (asked.status !== 'approval_required') throw new Error(`expected a request, got ${asked.status}`);
+			expect(await safeguard.approvals.decide(asked.approval.id, 'approved', 'tech', '')).toBe('ok');
+			expect(await safeguard.authorize('ad.reset_password', args, { reason: 'acl', requester: tool, approvalId: asked.approval.id })).toMatchObject({ status: 'allowed' });
+			await safeguard.recordExecution('ad.reset_password', asked.approval.id, 'succeeded', 'done');
+			const gate: Requester = { face: 'gate', execution: '1', node: 'Gate' };
+			const gated = await safeguard.authorize('ad.reset_password', args, { reason: 'acl', requester: gate, resumeUrl: 'http://127.0.0.1:1/x' });
+			if (gated.status !== 'approval_required') throw new Error('expected a request');
+			expect(await safeguard.approvals.expire(gated.approval.id)).toBe('pending');
+			await safeguard.approvals.decide(gated.approval.id, 'approved', 'tech', '');
+			expect(await safeguard.approvals.waiting()).toHaveLength(1);
+			expect(await safeguard.approvals.release(gated.approval.id, gate)).toBe('ok');
+			expect(await safeguard.approvals.consumeReleased(gated.approval.id, 'ad.reset_password', args, '1')).toBe('ok');
+			await safeguard.approvals.resumed(gated.approval.id);
+			const page = await safeguard.approvals.list({ status: 'all' });
+			expect(page.requests.map((r) => r.id)).toEqual(expect.arrayContaining([asked.approval.id, gated.approval.id]));
+			const lines: string[] = [];
+			for await (const line of safeguard.audit.exportJsonLines()) lines.push(line);
+			expect(lines.length).toBeGreaterThan(4);
 		});
 
 		it("runs the platform's code: audit log, notice consumer groups, locks, health flags, cache, GPU slots", async () => {
