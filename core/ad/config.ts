@@ -1,5 +1,16 @@
 import { z } from 'zod/v4';
 
+/**
+ * Which accounts WIDIP may write to, on top of the built-in rule of protected.ts (privileged
+ * accounts are always refused). Optional, so that configs written before these settings still parse.
+ */
+const protection = {
+	/** sAMAccountNames never to change (case-insensitive). */
+	protectedAccounts: z.array(z.string().trim().min(1)).optional(),
+	/** DNs of the OUs whose accounts may be written; empty or absent: no restriction. */
+	allowedOus: z.array(z.string().trim().regex(/^[^=]+=/, 'expected an OU DN such as OU=Soignants,DC=widip,DC=test')).optional(),
+};
+
 /** LDAPS (or StartTLS on 389) with a service account; TLS verified against a CA unless told not to. */
 export const ldapsConfigSchema = z.object({
 	backend: z.literal('ldaps'),
@@ -18,6 +29,7 @@ export const ldapsConfigSchema = z.object({
 	/** Expected host name in the DC certificate when it differs from the URL's (connect by IP). */
 	tlsServerName: z.string().optional(),
 	timeoutMs: z.number().int().min(100).max(120_000).default(10_000),
+	...protection,
 });
 
 /** PowerShell (ActiveDirectory module) over SSH on a Windows server; the host key is pinned. */
@@ -33,6 +45,7 @@ export const sshConfigSchema = z.object({
 	/** The PowerShell executable on the server. */
 	powershell: z.string().regex(/^[A-Za-z0-9_.:\\/-]+$/, 'a path without spaces (no quoting works under both cmd.exe and PowerShell)').default('powershell.exe'),
 	timeoutMs: z.number().int().min(100).max(120_000).default(20_000),
+	...protection,
 });
 
 export const adConfigSchema = z.discriminatedUnion('backend', [ldapsConfigSchema, sshConfigSchema]);

@@ -11,6 +11,8 @@ import { dnsDomainOf, escapeRdnValue, firstRdn, parentDn, rdnValue, sameDn } fro
 import { adErrorCode, ldapError, type LdapErrorContext } from './ldap-errors';
 import { DOMAIN_POLICY_ATTRIBUTES, explainPasswordRefusal, policyFromDomain, policyFromPso, PSO_ATTRIBUTES, type PasswordPolicy } from './ldap-policy';
 import { fileTimeToIso, fileTimeToMs, isLockedOut } from './ldap-time';
+import { assertCreatable, assertTargetOu, assertWritable, type AccountFacts } from './protected';
+import { sidToString } from './sid';
 import type { AdBackend, AdUserInfo, AdUserStatus, NewAdUser } from './types';
 
 /** userAccountControl bits. */
@@ -256,6 +258,37 @@ export class LdapBackend implements AdBackend {
 		return entry;
 	}
 
+	/** What protected.ts decides on, read from the account itself (tokenGroups exists only in a base search). */
+	private async protectionFacts(client: Client, user: Entry): Promise<AccountFacts> {
+		const { searchEntries } = await client.search(user.dn, {
+			scope: 'base',
+			attributes: ['sAMAccountName', 'objectSid', 'adminCount', 'tokenGroups'],
+			explicitBufferAttributes: ['objectSid', 'tokenGroups'],
+		});
+		const entry = searchEntries[0] ?? { dn: user.dn };
+		const buffers = (name: string) => {
+			const value = entry[name];
+			return (Array.isArray(value) ? value : value === undefined ? [] : [value]).filter((one): one is Buffer => Buffer.isBuffer(one));
+		};
+		const adminCount = first(entry, 'adminCount');
+		return {
+			sam: first(entry, 'sAMAccountName') ?? '',
+			dn: entry.dn,
+			objectSid: buffers('objectSid').map(sidToString)[0] ?? null,
+			adminCount: adminCount === undefined ? null : Number(adminCount),
+			groupSids: buffers('tokenGroups')
+				.map(sidToString)
+				.filter((sid): sid is string => sid !== null),
+		};
+	}
+
+	/** The account, once protected.ts agreed that WIDIP may write to it. */
+	private async requireWritableUser(client: Client, operation: string, sam: string, attributes: string[]): Promise<Entry> {
+		const user = await this.requireUser(client, operation, sam, attributes);
+		assertWritable(operation, await this.protectionFacts(client, user), this.config, sam);
+		return user;
+	}
+
 	/** The domain's naming context and password/lockout policy (rootDSE, then the domain object). */
 	private async domain(client: Client, fresh = false): Promise<DomainInfo> {
 		if (!fresh && this.domainInfo && Date.now() - this.domainInfo.at < DOMAIN_CACHE_MS) return this.domainInfo;
@@ -369,7 +402,7 @@ export class LdapBackend implements AdBackend {
 			operation,
 			true,
 			async (client) => {
-				const user = await this.requireUser(client, operation, sam, ['sAMAccountName', 'displayName', 'msDS-ResultantPSO']);
+				const user = await this.requireWritableUser(client, operation, sam, ['sAMAccountName', 'displayName', 'msDS-ResultantPSO']);
 				await this.setPassword(client, operation, user, newPassword, mustChangeAtNextLogon);
 			},
 			[newPassword],
@@ -379,7 +412,7 @@ export class LdapBackend implements AdBackend {
 	async unlock(sam: string): Promise<void> {
 		const operation = 'ad.unlock_account';
 		await this.run(operation, true, async (client) => {
-			const user = await this.requireUser(client, operation, sam, ['lockoutTime']);
+			const user = await this.requireWritableUser(client, operation, sam, ['lockoutTime']);
 			// 0 also resets badPwdCount (MS-SAMR)
 			await client.modify(user.dn, new Change({ operation: 'replace', modification: new Attribute({ type: 'lockoutTime', values: ['0'] }) }));
 		});
@@ -388,7 +421,7 @@ export class LdapBackend implements AdBackend {
 	async setEnabled(sam: string, enabled: boolean): Promise<void> {
 		const operation = enabled ? 'ad.enable_account' : 'ad.disable_account';
 		await this.run(operation, true, async (client) => {
-			const user = await this.requireUser(client, operation, sam, ['userAccountControl']);
+			const user = await this.requireWritableUser(client, operation, sam, ['userAccountControl']);
 			const uac = Number(first(user, 'userAccountControl') ?? UF_NORMAL_ACCOUNT);
 			const next = enabled ? uac & ~UF_ACCOUNTDISABLE : uac | UF_ACCOUNTDISABLE;
 			if (next === uac) return;
@@ -423,8 +456,9 @@ export class LdapBackend implements AdBackend {
 	async moveToOu(sam: string, targetOuDn: string): Promise<string> {
 		const operation = 'ad.move_to_ou';
 		return await this.run(operation, true, async (client) => {
-			const user = await this.requireUser(client, operation, sam, ['sAMAccountName']);
+			const user = await this.requireWritableUser(client, operation, sam, ['sAMAccountName']);
 			const ou = await this.findOu(client, operation, targetOuDn);
+			assertTargetOu(operation, ou, this.config);
 			if (sameDn(parentDn(user.dn), ou)) return user.dn;
 			await client.modifyDN(user.dn, `${firstRdn(user.dn)},${ou}`);
 			return (await this.requireUser(client, operation, sam, ['sAMAccountName'])).dn;
@@ -437,6 +471,7 @@ export class LdapBackend implements AdBackend {
 			operation,
 			true,
 			async (client) => {
+				assertCreatable(operation, user.sAMAccountName, user.ouDn, this.config);
 				const existing = await this.findUser(client, operation, user.sAMAccountName, ['sAMAccountName']);
 				if (existing) {
 					throw new WidipError('conflict', `${operation}: an account named "${user.sAMAccountName}" already exists (${existing.dn})`, { service: 'ad', operation });
@@ -489,7 +524,7 @@ export class LdapBackend implements AdBackend {
 	async deleteUser(sam: string): Promise<void> {
 		const operation = 'ad.delete_user';
 		await this.run(operation, true, async (client) => {
-			const user = await this.requireUser(client, operation, sam, ['sAMAccountName']);
+			const user = await this.requireWritableUser(client, operation, sam, ['sAMAccountName']);
 			await client.del(user.dn);
 		});
 	}

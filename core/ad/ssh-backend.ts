@@ -14,7 +14,9 @@ import {
 	toStatus,
 	verifyAnswer,
 } from './ssh-answers';
+import { assertCreatable, assertTargetOu, assertWritable } from './protected';
 import { SshExecError, sshExec, type ExecFailure, type ExecResult } from './ssh-exec';
+import { factsAnswer, toFacts } from './ssh-facts';
 import { sshCommandLine, type SshOperation } from './ssh-scripts';
 import type { AdBackend, AdUserInfo, AdUserStatus, NewAdUser } from './types';
 
@@ -23,6 +25,8 @@ const OPERATION_IDS: Record<SshOperation, string> = {
 	verify: 'ad.verify',
 	check_user: 'ad.check_user',
 	get_user_info: 'ad.get_user_info',
+	// only ever run as the first step of a write, and named after it (see checkedGuid)
+	account_facts: 'ad.account_facts',
 	reset_password: 'ad.reset_password',
 	unlock_account: 'ad.unlock_account',
 	enable_account: 'ad.enable_account',
@@ -162,7 +166,8 @@ export class SshBackend implements AdBackend {
 		});
 	}
 
-	private transportError(op: SshOperation, failure: ExecFailure): WidipError {
+	/** `writing`: whether the script that was running changes the directory. */
+	private transportError(op: SshOperation, failure: ExecFailure, writing: boolean): WidipError {
 		const where = this.where();
 		switch (failure.reason) {
 			case 'host_key':
@@ -202,7 +207,7 @@ export class SshBackend implements AdBackend {
 					failure.phase === 'connecting'
 						? `no SSH session with ${where} within ${this.config.timeoutMs} ms (nothing was run)`
 						: `PowerShell on ${where} did not answer within ${this.config.timeoutMs} ms` +
-								(WRITES.has(op)
+								(writing
 									? '; the change may or may not have been made: check the account before trying again'
 									: ''),
 				);
@@ -211,7 +216,7 @@ export class SshBackend implements AdBackend {
 					'unavailable',
 					op,
 					`the connection to ${where} was lost ${failure.phase === 'connecting' ? 'while connecting' : 'before PowerShell answered'} (${clean(failure.detail, [])})` +
-						(failure.phase === 'running' && WRITES.has(op)
+						(failure.phase === 'running' && writing
 							? '; the change may or may not have been made'
 							: ''),
 				);
@@ -230,13 +235,18 @@ export class SshBackend implements AdBackend {
 		}
 	}
 
-	/** Runs one script with its request and returns its parsed answer, or throws a WidipError. */
+	/**
+	 * Runs one script with its request and returns its parsed answer, or throws a WidipError.
+	 * `as`: the operation named in errors, when this script is a step of another one.
+	 */
 	private async run<S extends z.ZodType>(
 		request: Request,
 		schema: S,
 		secrets: readonly string[] = [],
+		as: SshOperation = request.op,
 	): Promise<z.output<S>> {
-		const op = request.op;
+		const op = as;
+		const step = request.op === as ? op : `${request.op} (for ${as})`;
 		const where = this.where();
 		if (!this.config.password && !this.config.privateKey) {
 			throw this.fail('bad_request', op, 'the SSH credential needs a password or a private key');
@@ -251,7 +261,7 @@ export class SshBackend implements AdBackend {
 			);
 		}
 		const started = Date.now();
-		this.logger?.debug(`ad ssh: ${op} on ${where}`);
+		this.logger?.debug(`ad ssh: ${step} on ${where}`);
 		let result: ExecResult;
 		try {
 			result = await sshExec(
@@ -264,20 +274,20 @@ export class SshBackend implements AdBackend {
 					hostKeySha256: this.config.hostKeySha256,
 					timeoutMs: this.config.timeoutMs,
 				},
-				sshCommandLine(this.config.powershell, op),
+				sshCommandLine(this.config.powershell, request.op),
 				asciiJson(request),
 				this.open,
 			);
 		} catch (error) {
 			if (!(error instanceof SshExecError)) throw error;
-			const mapped = this.transportError(op, error.failure);
+			const mapped = this.transportError(op, error.failure, WRITES.has(request.op));
 			this.logger?.warn(
-				`ad ssh: ${op} on ${where} failed after ${Date.now() - started} ms: ${mapped.message}`,
+				`ad ssh: ${step} on ${where} failed after ${Date.now() - started} ms: ${mapped.message}`,
 			);
 			throw mapped;
 		}
 		this.logger?.debug(
-			`ad ssh: ${op} on ${where} exited with ${result.exitCode ?? result.signal ?? 'no status'} in ${Date.now() - started} ms`,
+			`ad ssh: ${step} on ${where} exited with ${result.exitCode ?? result.signal ?? 'no status'} in ${Date.now() - started} ms`,
 		);
 
 		const answer = parseAnswer(result.stdout);
@@ -349,7 +359,8 @@ export class SshBackend implements AdBackend {
 					`the service account may not do this (access denied): ${said}`,
 				);
 			case 'conflict':
-				return this.fail('conflict', op, `already exists: ${said}`);
+				// AccountChanged: Get-CheckedUser found another object than the one checked
+				return this.fail('conflict', op, error.type === 'AccountChanged' ? `refused: ${said}` : `already exists: ${said}`);
 			default:
 				return this.fail(kind, op, `Active Directory failed on ${this.where()}: ${said}`);
 		}
@@ -372,31 +383,49 @@ export class SshBackend implements AdBackend {
 		return toInfo(await this.run({ op: 'get_user_info', sam }, infoAnswer));
 	}
 
+	/**
+	 * The verify step of every write to an existing account: reads the account's facts, lets
+	 * protected.ts refuse a privileged or excluded account (nothing else is run then), and returns
+	 * the objectGUID the write script must find again (Get-CheckedUser).
+	 */
+	private async checkedGuid(op: SshOperation, sam: string): Promise<string> {
+		const facts = await this.run({ op: 'account_facts', sam }, factsAnswer, [], op);
+		assertWritable(OPERATION_IDS[op], toFacts(facts), this.config, sam);
+		return facts.objectGuid;
+	}
+
 	async resetPassword(
 		sam: string,
 		newPassword: string,
 		mustChangeAtNextLogon: boolean,
 	): Promise<void> {
+		const guid = await this.checkedGuid('reset_password', sam);
 		await this.run(
-			{ op: 'reset_password', sam, password: newPassword, mustChange: mustChangeAtNextLogon },
+			{ op: 'reset_password', sam, guid, password: newPassword, mustChange: mustChangeAtNextLogon },
 			okAnswer,
 			[newPassword],
 		);
 	}
 
 	async unlock(sam: string): Promise<void> {
-		await this.run({ op: 'unlock_account', sam }, okAnswer);
+		const guid = await this.checkedGuid('unlock_account', sam);
+		await this.run({ op: 'unlock_account', sam, guid }, okAnswer);
 	}
 
 	async setEnabled(sam: string, enabled: boolean): Promise<void> {
-		await this.run({ op: enabled ? 'enable_account' : 'disable_account', sam }, okAnswer);
+		const op = enabled ? 'enable_account' : 'disable_account';
+		const guid = await this.checkedGuid(op, sam);
+		await this.run({ op, sam, guid }, okAnswer);
 	}
 
 	async moveToOu(sam: string, targetOuDn: string): Promise<string> {
-		return (await this.run({ op: 'move_to_ou', sam, ou: targetOuDn }, dnAnswer)).distinguishedName;
+		const guid = await this.checkedGuid('move_to_ou', sam);
+		assertTargetOu(OPERATION_IDS.move_to_ou, targetOuDn, this.config);
+		return (await this.run({ op: 'move_to_ou', sam, guid, ou: targetOuDn }, dnAnswer)).distinguishedName;
 	}
 
 	async createUser(user: NewAdUser): Promise<string> {
+		assertCreatable(OPERATION_IDS.create_user, user.sAMAccountName, user.ouDn, this.config);
 		const request: Request = {
 			op: 'create_user',
 			sam: user.sAMAccountName,
@@ -415,7 +444,8 @@ export class SshBackend implements AdBackend {
 	}
 
 	async deleteUser(sam: string): Promise<void> {
-		await this.run({ op: 'delete_user', sam }, okAnswer);
+		const guid = await this.checkedGuid('delete_user', sam);
+		await this.run({ op: 'delete_user', sam, guid }, okAnswer);
 	}
 
 	/** Ends every connection still open (an operation in flight fails with `unavailable`). */

@@ -25,6 +25,7 @@ export const SSH_OPERATIONS = [
 	'verify',
 	'check_user',
 	'get_user_info',
+	'account_facts',
 	'reset_password',
 	'unlock_account',
 	'enable_account',
@@ -40,6 +41,11 @@ export type SshOperation = (typeof SSH_OPERATIONS)[number];
  * Shared by every script. `Get-TargetUser` resolves `$req.sam` with `Get-ADUser -Identity` and then
  * insists that the account found has exactly that sAMAccountName: -Identity also accepts a DN, a
  * GUID or a SID, and a backend call must only ever touch the account it names.
+ *
+ * Writes to an existing account come second: the backend first runs `account_facts` and lets
+ * protected.ts decide (privileged accounts are refused there, in one place for both backends).
+ * `Get-CheckedUser` then makes the write script touch only the object that was checked: the same
+ * name must still resolve to the objectGUID the facts gave (`$req.guid`).
  */
 const PRELUDE = String.raw`$ErrorActionPreference = 'Stop'
 $ProgressPreference = 'SilentlyContinue'
@@ -67,6 +73,27 @@ function Get-Status($User) {
  return [ordered]@{ sAMAccountName = $User.SamAccountName; displayName = $User.DisplayName; distinguishedName = $User.DistinguishedName; enabled = $User.Enabled; locked = $User.LockedOut }
 }
 `;
+
+/**
+ * Only in the scripts that write to an existing account (CHECKED_WRITES): the others stay within
+ * cmd.exe's command-line limit.
+ */
+const CHECKED = String.raw`function Get-CheckedUser {
+ $user = Get-TargetUser
+ if ([string]$user.ObjectGUID -ne [string]$req.guid) { Stop-WithError 'conflict' 'AccountChanged' 'the account is not the one checked for protection just before (renamed or replaced in between); nothing was changed' }
+ return $user
+}
+`;
+
+/** The writes that act on an existing account, after the account_facts step. */
+export const CHECKED_WRITES: ReadonlySet<SshOperation> = new Set([
+	'reset_password',
+	'unlock_account',
+	'enable_account',
+	'disable_account',
+	'move_to_ou',
+	'delete_user',
+]);
 
 const HANDLER = String.raw`} catch {
  $e = $_.Exception
@@ -99,22 +126,27 @@ const BODIES: Record<SshOperation, string> = {
  $info.lockoutTime = ConvertTo-Iso $user.AccountLockoutTime
  Write-Answer $info
 `,
-	reset_password: String.raw` $user = Get-TargetUser
+	// What protected.ts needs: the SID (RID 500 / 502), adminCount, and tokenGroups (every group of
+	// the account's token, nested and primary group included, as SIDs: names are localised).
+	account_facts: String.raw` $user = Get-TargetUser @('objectSid', 'adminCount', 'tokenGroups')
+ Write-Answer ([ordered]@{ sAMAccountName = $user.SamAccountName; distinguishedName = $user.DistinguishedName; objectGuid = [string]$user.ObjectGUID; objectSid = [string]$user.objectSid; adminCount = $user.adminCount; groupSids = [string[]]@($user.tokenGroups | ForEach-Object { [string]$_ }) })
+`,
+	reset_password: String.raw` $user = Get-CheckedUser
  $secure = ConvertTo-SecureString -String ([string]$req.password) -AsPlainText -Force
  Set-ADAccountPassword -Identity $user -Reset -NewPassword $secure
  Set-ADUser -Identity $user -ChangePasswordAtLogon ([bool]$req.mustChange)
  Write-Answer @{ ok = $true }
 `,
-	unlock_account: String.raw` Unlock-ADAccount -Identity (Get-TargetUser)
+	unlock_account: String.raw` Unlock-ADAccount -Identity (Get-CheckedUser)
  Write-Answer @{ ok = $true }
 `,
-	enable_account: String.raw` Enable-ADAccount -Identity (Get-TargetUser)
+	enable_account: String.raw` Enable-ADAccount -Identity (Get-CheckedUser)
  Write-Answer @{ ok = $true }
 `,
-	disable_account: String.raw` Disable-ADAccount -Identity (Get-TargetUser)
+	disable_account: String.raw` Disable-ADAccount -Identity (Get-CheckedUser)
  Write-Answer @{ ok = $true }
 `,
-	move_to_ou: String.raw` $user = Get-TargetUser
+	move_to_ou: String.raw` $user = Get-CheckedUser
  Move-ADObject -Identity $user -TargetPath ([string]$req.ou)
  $moved = Get-ADUser -Identity $user.ObjectGUID
  Write-Answer @{ distinguishedName = [string]$moved.DistinguishedName }
@@ -138,7 +170,7 @@ const BODIES: Record<SshOperation, string> = {
  }
  Write-Answer @{ distinguishedName = [string]$user.DistinguishedName }
 `,
-	delete_user: String.raw` Remove-ADUser -Identity (Get-TargetUser) -Confirm:$false
+	delete_user: String.raw` Remove-ADUser -Identity (Get-CheckedUser) -Confirm:$false
  Write-Answer @{ ok = $true }
 `,
 };
@@ -146,6 +178,7 @@ const BODIES: Record<SshOperation, string> = {
 function buildScript(operation: SshOperation): string {
 	return (
 		PRELUDE +
+		(CHECKED_WRITES.has(operation) ? CHECKED : '') +
 		'try {\n' +
 		' $req = [Console]::In.ReadToEnd() | ConvertFrom-Json\n' +
 		` if ($req.op -ne '${operation}') { throw [ArgumentException]::new('this script only runs ${operation}') }\n` +

@@ -8,11 +8,17 @@ import type {
 
 import type { AdConfigInput } from '../../core/ad/config';
 import { createAdClient } from '../../core/ad/factory';
+import { parseAccountList, parseOuList } from '../../core/ad/protected';
 import { MySecretClient } from '../../core/mysecret/client';
 import { mySecretConfigFromCredentials } from '../MySecret/connection';
 
 export function adConfigFromCredentials(credentials: ICredentialDataDecryptedObject): AdConfigInput {
 	const timeoutMs = Number(credentials.timeoutMs ?? 15_000);
+	// which accounts may be written, on top of the always-protected privileged ones (core/ad/protected.ts)
+	const protection = {
+		protectedAccounts: parseAccountList(credentials.protectedAccounts),
+		allowedOus: parseOuList(credentials.allowedOus),
+	};
 	if (credentials.backend === 'ssh') {
 		return {
 			backend: 'ssh',
@@ -24,6 +30,7 @@ export function adConfigFromCredentials(credentials: ICredentialDataDecryptedObj
 			hostKeySha256: String(credentials.hostKeySha256 ?? ''),
 			powershell: (credentials.powershell as string) || 'powershell.exe',
 			timeoutMs,
+			...protection,
 		};
 	}
 	return {
@@ -37,6 +44,7 @@ export function adConfigFromCredentials(credentials: ICredentialDataDecryptedObj
 		tlsServerName: (credentials.tlsServerName as string) || undefined,
 		allowUnverifiedTls: credentials.allowUnverifiedTls === true,
 		timeoutMs,
+		...protection,
 	};
 }
 

@@ -13,7 +13,7 @@ import { MySecretClient } from '../../core/mysecret/client';
 import { createMySecretSimulator, type MySecretSimulator } from '../../runtime/simulators/mysecret';
 import { captureLogger } from '../support/capture-logger';
 import { startSshServer, type SshTestServer } from './ssh-server';
-import { expectExchange, onlyExchange, timed } from './ssh-support';
+import { expectCheckedWrite, expectExchange, onlyCheckedWrite, onlyExchange, timed } from './ssh-support';
 
 jest.setTimeout(60_000);
 
@@ -125,15 +125,14 @@ describe('SshBackend through a real sshd: every AdBackend method', () => {
 		);
 	});
 
-	it('resetPassword sends the password only inside the stdin JSON', async () => {
+	it('resetPassword checks the account first, then sends the password only inside the stdin JSON', async () => {
 		await expect(backend.resetPassword('m.dubois', PASSWORD, true)).resolves.toBeUndefined();
-		const { command, call } = onlyExchange(server);
-		const stdin = expectExchange(server, command, call, 'reset_password', {
-			op: 'reset_password',
+		const { command, call, stdin } = onlyCheckedWrite(server, 'reset_password', {
 			sam: 'm.dubois',
 			password: PASSWORD,
 			mustChange: true,
 		});
+		expect(server.calls()[0].stdin.toString()).not.toContain(PASSWORD);
 		expect(stdin).toContain(PASSWORD);
 		expect(command).not.toContain(PASSWORD);
 		expect(call.argv.join(' ')).not.toContain(PASSWORD);
@@ -141,41 +140,27 @@ describe('SshBackend through a real sshd: every AdBackend method', () => {
 
 		server.clearLogs();
 		await backend.resetPassword('m.dubois', PASSWORD, false);
-		const second = onlyExchange(server);
-		expectExchange(server, second.command, second.call, 'reset_password', {
-			op: 'reset_password',
+		onlyCheckedWrite(server, 'reset_password', {
 			sam: 'm.dubois',
 			password: PASSWORD,
 			mustChange: false,
 		});
 	});
 
-	it('unlock, enable and disable each run their own script', async () => {
+	it('unlock, enable and disable each check the account, then run their own script', async () => {
 		await backend.unlock('j.martin');
 		await backend.setEnabled('p.durand', true);
 		await backend.setEnabled('m.dubois', false);
-		const commands = server.commands();
-		const calls = server.calls();
-		expect(calls).toHaveLength(3);
-		expectExchange(server, commands[0], calls[0], 'unlock_account', {
-			op: 'unlock_account',
-			sam: 'j.martin',
-		});
-		expectExchange(server, commands[1], calls[1], 'enable_account', {
-			op: 'enable_account',
-			sam: 'p.durand',
-		});
-		expectExchange(server, commands[2], calls[2], 'disable_account', {
-			op: 'disable_account',
-			sam: 'm.dubois',
-		});
+		expect(server.calls()).toHaveLength(6);
+		expectCheckedWrite(server, 0, 'unlock_account', { sam: 'j.martin' });
+		expectCheckedWrite(server, 2, 'enable_account', { sam: 'p.durand' });
+		expectCheckedWrite(server, 4, 'disable_account', { sam: 'm.dubois' });
 	});
 
 	it('moveToOu returns the new DN; the OU travels on stdin', async () => {
 		const ou = 'OU=Soignants,OU=EHPAD Bellevue,DC=widip,DC=test';
 		await expect(backend.moveToOu('m.dubois', ou)).resolves.toBe(`CN=Marie Dubois,${ou}`);
-		const { command, call } = onlyExchange(server);
-		expectExchange(server, command, call, 'move_to_ou', { op: 'move_to_ou', sam: 'm.dubois', ou });
+		const { command } = onlyCheckedWrite(server, 'move_to_ou', { sam: 'm.dubois', ou });
 		expect(command).not.toContain('Bellevue');
 	});
 
@@ -216,8 +201,7 @@ describe('SshBackend through a real sshd: every AdBackend method', () => {
 
 	it('deleteUser runs the delete script', async () => {
 		await expect(backend.deleteUser('p.durand')).resolves.toBeUndefined();
-		const { command, call } = onlyExchange(server);
-		expectExchange(server, command, call, 'delete_user', { op: 'delete_user', sam: 'p.durand' });
+		onlyCheckedWrite(server, 'delete_user', { sam: 'p.durand' });
 	});
 
 	it('the logs name operations and exit codes, never the request', async () => {
@@ -254,7 +238,7 @@ describe('SshBackend: refusals and broken answers become clear WidipErrors', () 
 		expect(error?.message).toBe(
 			'Active Directory over SSH (ad.reset_password): the domain refused the new password: The password does not meet the length, complexity, or history requirement of the domain.',
 		);
-		expect(JSON.parse(onlyExchange(server).call.stdin.toString()).password).toBe(weak);
+		expect(JSON.parse(onlyCheckedWrite(server, 'reset_password', { sam: 'm.dubois', password: weak, mustChange: true }).call.stdin.toString()).password).toBe(weak);
 		expect(logger.lines.join('\n')).not.toContain(weak);
 	});
 
@@ -310,13 +294,14 @@ describe('SshBackend: refusals and broken answers become clear WidipErrors', () 
 	});
 
 	it('access denied by AD: auth', async () => {
-		const { error } = await timed(backend.unlock('adm.widip'));
+		// an ordinary account by every fact, on which the service account was given no rights
+		const { error } = await timed(backend.unlock('svc.legacy'));
 		expect(error).toMatchObject({ kind: 'auth', operation: 'ad.unlock_account' });
 		expect(error?.message).toBe(
 			'Active Directory over SSH (ad.unlock_account): the service account may not do this (access denied): Insufficient access rights to perform the operation',
 		);
 		// Reading the same account is allowed.
-		await expect(backend.checkUser('adm.widip')).resolves.toMatchObject({ exists: true });
+		await expect(backend.checkUser('svc.legacy')).resolves.toMatchObject({ exists: true });
 	});
 
 	it("a non-zero exit without an answer: unavailable, with PowerShell's error text out of its CLIXML", async () => {
@@ -338,6 +323,7 @@ describe('SshBackend: refusals and broken answers become clear WidipErrors', () 
 			exitCode: 1,
 			message: 'Set-ADAccountPassword failed',
 			echoPassword: true,
+			op: 'reset_password',
 		});
 		const { error } = await timed(backend.resetPassword('m.dubois', PASSWORD, true));
 		expect(error?.kind).toBe('unavailable');
@@ -437,11 +423,9 @@ describe('Through the catalogue and AdClient: the generated password reaches AD 
 			password: { delivery: string; url: string };
 		};
 		expect(output.password.delivery).toBe('link');
-		const { command, call } = onlyExchange(server);
-		const password = JSON.parse(call.stdin.toString('utf8')).password as string;
+		const password = JSON.parse(server.calls()[1].stdin.toString('utf8')).password as string;
 		expect(password).toHaveLength(16);
-		expectExchange(server, command, call, 'reset_password', {
-			op: 'reset_password',
+		const { command, call } = onlyCheckedWrite(server, 'reset_password', {
 			sam: 'm.dubois',
 			password,
 			mustChange: true,

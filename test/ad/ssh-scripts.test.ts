@@ -7,6 +7,7 @@
 import { asciiJson } from '../../core/ad/ssh-backend';
 import { cnOf, toInfo } from '../../core/ad/ssh-answers';
 import {
+	CHECKED_WRITES,
 	encodeScript,
 	SSH_OPERATIONS,
 	SSH_SCRIPTS,
@@ -26,22 +27,29 @@ const EXPECTED: Record<(typeof SSH_OPERATIONS)[number], RegExp[]> = {
 	get_user_info: [
 		/Get-TargetUser @\('Title', 'Department', 'mail', 'LastLogonDate', 'MemberOf', 'PasswordLastSet', 'AccountLockoutTime'\)/,
 	],
+	account_facts: [
+		/Get-TargetUser @\('objectSid', 'adminCount', 'tokenGroups'\)/,
+		/objectSid = \[string\]\$user\.objectSid; adminCount = \$user\.adminCount; groupSids = \[string\[\]\]@\(\$user\.tokenGroups \| ForEach-Object \{ \[string\]\$_ \}\)/,
+		/objectGuid = \[string\]\$user\.ObjectGUID/,
+	],
 	reset_password: [
+		/\$user = Get-CheckedUser\n/,
 		/ConvertTo-SecureString -String \(\[string\]\$req\.password\) -AsPlainText -Force/,
 		/Set-ADAccountPassword -Identity \$user -Reset -NewPassword \$secure/,
 		/Set-ADUser -Identity \$user -ChangePasswordAtLogon \(\[bool\]\$req\.mustChange\)/,
 	],
-	unlock_account: [/Unlock-ADAccount -Identity \(Get-TargetUser\)/],
-	enable_account: [/Enable-ADAccount -Identity \(Get-TargetUser\)/],
-	disable_account: [/Disable-ADAccount -Identity \(Get-TargetUser\)/],
-	move_to_ou: [/Move-ADObject -Identity \$user -TargetPath \(\[string\]\$req\.ou\)/],
+	unlock_account: [/Unlock-ADAccount -Identity \(Get-CheckedUser\)/],
+	enable_account: [/Enable-ADAccount -Identity \(Get-CheckedUser\)/],
+	disable_account: [/Disable-ADAccount -Identity \(Get-CheckedUser\)/],
+	move_to_ou: [/\$user = Get-CheckedUser\n/, /Move-ADObject -Identity \$user -TargetPath \(\[string\]\$req\.ou\)/],
 	create_user: [
 		/New-ADUser @new/,
 		/Set-ADAccountPassword -Identity \$user -Reset/,
 		/Remove-ADUser -Identity \$user -Confirm:\$false/,
 	],
-	delete_user: [/Remove-ADUser -Identity \(Get-TargetUser\) -Confirm:\$false/],
+	delete_user: [/Remove-ADUser -Identity \(Get-CheckedUser\) -Confirm:\$false/],
 };
+
 
 describe('the fixed PowerShell scripts', () => {
 	it.each(SSH_OPERATIONS)(
@@ -77,8 +85,23 @@ describe('the fixed PowerShell scripts', () => {
 				delete_user: ['Remove-ADUser'],
 			};
 			expect([...new Set(writes)].sort()).toEqual([...(allowed[op] ?? [])].sort());
+			// The account a write script acts on is the one protected.ts saw (same objectGUID).
+			expect([...CHECKED_WRITES].sort()).toEqual(Object.keys(allowed).filter((write) => write !== 'create_user').sort());
+			const body = script.slice(script.indexOf(' Import-Module ActiveDirectory\n'));
+			if (CHECKED_WRITES.has(op)) {
+				expect(body).toContain('Get-CheckedUser');
+				expect(body).not.toContain('Get-TargetUser');
+			} else {
+				expect(body).not.toContain('Get-CheckedUser');
+			}
 		},
 	);
+
+	it('Get-CheckedUser refuses (conflict) unless the account still has the objectGUID that was checked', () => {
+		expect(SSH_SCRIPTS.reset_password).toContain(
+			"if ([string]$user.ObjectGUID -ne [string]$req.guid) { Stop-WithError 'conflict' 'AccountChanged' ",
+		);
+	});
 
 	it.each(SSH_OPERATIONS)(
 		'%s: evaluates nothing and never builds text from request values',

@@ -19,7 +19,7 @@ import {
 	startSshServer,
 	type SshTestServer,
 } from './ssh-server';
-import { expectExchange, timed } from './ssh-support';
+import { expectCheckedWrite, expectExchange, timed } from './ssh-support';
 
 jest.setTimeout(120_000);
 
@@ -288,6 +288,7 @@ describe('hostile account names', () => {
 		const evilPassword = `Aa1!'";$(touch ${path.join(markers, 'pwned-pw')})\`&|`;
 		for (const name of names.slice(0, 8)) {
 			server.clearLogs();
+			// unknown accounts: the account_facts step carries the name, and nothing is written
 			await expect(backend.resetPassword(name, evilPassword, true)).rejects.toMatchObject({
 				kind: 'not_found',
 			});
@@ -308,17 +309,8 @@ describe('hostile account names', () => {
 			const commands = server.commands();
 			const calls = server.calls();
 			expect(calls).toHaveLength(3);
-			expectExchange(server, commands[0], calls[0], 'reset_password', {
-				op: 'reset_password',
-				sam: name,
-				password: evilPassword,
-				mustChange: true,
-			});
-			expectExchange(server, commands[1], calls[1], 'move_to_ou', {
-				op: 'move_to_ou',
-				sam: name,
-				ou,
-			});
+			expectExchange(server, commands[0], calls[0], 'account_facts', { op: 'account_facts', sam: name });
+			expectExchange(server, commands[1], calls[1], 'account_facts', { op: 'account_facts', sam: name });
 			expectExchange(server, commands[2], calls[2], 'create_user', {
 				op: 'create_user',
 				sam: name,
@@ -334,6 +326,12 @@ describe('hostile account names', () => {
 				mustChange: true,
 			});
 		}
+		// an existing account: the write scripts receive the password and the OU as data
+		server.clearLogs();
+		await backend.resetPassword('m.dubois', evilPassword, true);
+		await backend.moveToOu('m.dubois', ou);
+		expectCheckedWrite(server, 0, 'reset_password', { sam: 'm.dubois', password: evilPassword, mustChange: true });
+		expectCheckedWrite(server, 2, 'move_to_ou', { sam: 'm.dubois', ou });
 		expect(existsSync(path.join(markers, 'pwned-ou'))).toBe(false);
 		expect(existsSync(path.join(markers, 'pwned-pw'))).toBe(false);
 		expect(logger.lines.join('\n')).not.toContain(evilPassword);

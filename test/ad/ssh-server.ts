@@ -10,10 +10,12 @@
  * - `ForceCommand` is a tiny recorder: it appends the exact command string the client sent
  *   (`SSH_ORIGINAL_COMMAND`, base64 so newlines survive) to commands.log, then runs it with
  *   `/bin/sh -c` as sshd itself would have.
- * - The stand-in (`<temp>/bin/powershell.exe`, a Node script) appends its argv and its whole stdin
- *   (base64, exact bytes) to calls.log, decodes the -EncodedCommand it was given to learn which
- *   script it is, and answers with canned JSON shaped like the real scripts' output (ASCII-only,
- *   \uXXXX escapes), exit code per case. `setScenario()` switches it to hanging, crashing, etc.
+ * - The stand-in (`<temp>/bin/powershell.exe`, a Node script: stand-in.ts) appends its argv and
+ *   its whole stdin (base64, exact bytes) to calls.log, decodes the -EncodedCommand it was given to learn which
+ *   script it is, and answers from the directory of stand-in-directory.ts (users with SIDs,
+ *   adminCount, nested tokenGroups) with JSON shaped like the real scripts' output (ASCII-only,
+ *   \uXXXX escapes), exit code per case. Write scripts insist on the objectGUID that account_facts
+ *   gave, as Get-CheckedUser does. `setScenario()` switches it to hanging, crashing, etc.
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -32,6 +34,10 @@ import path from 'node:path';
 
 import { sshConfigSchema, type SshConfig } from '../../core/ad/config';
 import { generateEd25519KeyPair } from './openssh-keys';
+import { USERS } from './stand-in-directory';
+import { standInSource, type Scenario } from './stand-in';
+
+export type { Scenario };
 
 export const SSHD_CANDIDATES = ['/usr/sbin/sshd', '/usr/bin/sshd', '/usr/local/sbin/sshd'];
 
@@ -137,22 +143,6 @@ export interface StandInCall {
 	stdin: Buffer;
 }
 
-export type Scenario =
-	| { mode: 'normal' }
-	/** Never answers (exits on its own after `hangMs`, or when stop() kills it). */
-	| { mode: 'hang'; hangMs?: number }
-	/**
-	 * Prints an error to stderr as Windows PowerShell does (CLIXML) and exits with `exitCode`.
-	 * `echoPassword`: a careless server that repeats the request's password in its error text.
-	 */
-	| { mode: 'crash'; exitCode: number; message: string; echoPassword?: boolean }
-	/** Prints text that is not JSON, exit 0. */
-	| { mode: 'garbage' }
-	/** A well-formed answer, but with this exit code. */
-	| { mode: 'wrong_exit'; exitCode: number }
-	/** JSON of the wrong shape, exit 0. */
-	| { mode: 'bad_shape' };
-
 export interface SshTestServer {
 	host: '127.0.0.1';
 	port: number;
@@ -181,119 +171,6 @@ export interface SshTestServer {
 	stopSshd(): Promise<void>;
 	/** Stops sshd and any stand-in still running, removes the temp folder. */
 	stop(): Promise<void>;
-}
-
-/** The stand-in's source: Node, run by the same Node binary as the tests. */
-function standInSource(callsLog: string, scenarioFile: string, pidsLog: string): string {
-	return `#!${process.execPath}
-'use strict';
-const fs = require('fs');
-const CALLS = ${JSON.stringify(callsLog)};
-const SCENARIO = ${JSON.stringify(scenarioFile)};
-// Every stand-in that ever started, so that stop() can end those still running.
-fs.appendFileSync(${JSON.stringify(pidsLog)}, process.pid + '\\n');
-const chunks = [];
-process.stdin.on('data', (chunk) => chunks.push(chunk));
-process.stdin.on('end', () => {
-	const stdin = Buffer.concat(chunks);
-	fs.appendFileSync(CALLS, JSON.stringify({ pid: process.pid, argv: process.argv.slice(1), stdin: stdin.toString('base64') }) + '\\n');
-	let scenario = { mode: 'normal' };
-	try { scenario = JSON.parse(fs.readFileSync(SCENARIO, 'utf8')); } catch {}
-	respond(stdin, scenario);
-});
-
-// Like the real scripts: compact JSON, every non-ASCII character as \\uXXXX.
-const json = (value) => JSON.stringify(value).replace(/[\\u007f-\\uffff]/g, (c) => '\\\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
-const PROGRESS = '#< CLIXML\\r\\n<Objs Version="1.1.0.1" xmlns="http://schemas.microsoft.com/powershell/2004/04"><Obj S="progress" RefId="0"><TN RefId="0"><T>System.Management.Automation.PSCustomObject</T><T>System.Object</T></TN><MS><I64 N="SourceId">1</I64><PR N="Record"><AV>Preparing modules for first use.</AV><AI>0</AI><Nil /><PI>-1</PI><PC>-1</PC><T>Completed</T><SR>-1</SR><SD> </SD></PR></MS></Obj></Objs>';
-function finish(stdout, code, stderr) {
-	process.stderr.write(stderr === undefined ? PROGRESS : stderr);
-	process.stdout.write(stdout);
-	process.exitCode = code;
-}
-const refuse = (category, type, message) => finish(json({ error: { category, type, message } }), 1);
-
-const DOMAIN = 'DC=widip,DC=test';
-const USERS = {
-	'm.dubois': { displayName: 'Marie Dubois', dn: 'CN=Marie Dubois,OU=Soignants,OU=EHPAD Les Tilleuls,' + DOMAIN, enabled: true, locked: false, title: 'Infirmière coordinatrice', department: 'EHPAD Les Tilleuls', mail: 'm.dubois@widip.test', lastLogon: '2025-03-01T08:15:30.1234567Z', memberOf: ['CN=Soignants\\\\, Les Tilleuls,OU=Groupes,' + DOMAIN, 'CN=Domain Users,CN=Users,' + DOMAIN], passwordLastSet: '2025-01-10T09:00:00.0000000Z', lockoutTime: null },
-	'j.martin': { displayName: 'Jérôme Martin', dn: 'CN=Jérôme Martin,OU=Administratif,OU=EHPAD Bellevue,' + DOMAIN, enabled: true, locked: true, title: null, department: null, mail: null, lastLogon: null, memberOf: [], passwordLastSet: null, lockoutTime: '2025-03-02T07:59:00.5000000Z' },
-	'p.durand': { displayName: null, dn: 'CN=p.durand,OU=Partis,' + DOMAIN, enabled: false, locked: false, title: 'Aide-soignant', department: 'EHPAD Bellevue', mail: 'p.durand@widip.test', lastLogon: '2024-11-30T17:02:11.0000000Z', memberOf: ['CN=Anciens,OU=Groupes,' + DOMAIN], passwordLastSet: '2024-06-01T12:00:00.0000000Z', lockoutTime: null },
-	// A protected account: readable, but the service account may not change it.
-	'adm.widip': { displayName: 'WIDIP Admin', dn: 'CN=WIDIP Admin,OU=Admins,' + DOMAIN, enabled: true, locked: false, title: null, department: null, mail: null, lastLogon: null, memberOf: ['CN=Domain Admins,CN=Users,' + DOMAIN], passwordLastSet: null, lockoutTime: null, protected: true },
-};
-const WRITES = ['reset_password', 'unlock_account', 'enable_account', 'disable_account', 'move_to_ou', 'delete_user'];
-
-function notFound(identity) {
-	refuse('not_found', 'ADIdentityNotFoundException', "Cannot find an object with identity: '" + identity + "' under: '" + DOMAIN + "'.");
-}
-function escapeRdn(value) {
-	return value.replace(/[,+"\\\\<>;=]/g, (c) => '\\\\' + c).replace(/^[ #]/, (c) => '\\\\' + c);
-}
-function weak(password, sam) {
-	const classes = [/[a-z]/, /[A-Z]/, /[0-9]/, /[^A-Za-z0-9]/].filter((re) => re.test(password)).length;
-	return typeof password !== 'string' || password.length < 12 || classes < 3 || password.toLowerCase().includes(String(sam).toLowerCase());
-}
-function ouExists(ou) {
-	return typeof ou === 'string' && ou.endsWith(',' + DOMAIN) && !/OU=Nowhere/i.test(ou);
-}
-
-function respond(stdin, scenario) {
-	if (scenario.mode === 'hang') { setTimeout(() => process.exit(0), scenario.hangMs || 20000); return; }
-	if (scenario.mode === 'crash') {
-		let message = scenario.message;
-		if (scenario.echoPassword) { try { message += ' (password: ' + JSON.parse(stdin.toString('utf8')).password + ')'; } catch {} }
-		const text = message.replace(/\\r?\\n/g, '_x000D__x000A_').replace(/&/g, '&amp;').replace(/</g, '&lt;');
-		finish('', scenario.exitCode, '#< CLIXML\\r\\n<Objs Version="1.1.0.1" xmlns="http://schemas.microsoft.com/powershell/2004/04"><S S="Error">' + text + '_x000D__x000A_</S></Objs>');
-		return;
-	}
-	if (scenario.mode === 'garbage') { finish('Bonjour, ceci n est pas du JSON\\r\\n', 0); return; }
-	if (scenario.mode === 'bad_shape') { finish(json({ sAMAccountName: 42, enabled: 'yes' }), 0); return; }
-
-	// Which script is this? The real one knows; the stand-in reads it from -EncodedCommand.
-	const args = process.argv.slice(2);
-	const at = args.indexOf('-EncodedCommand');
-	const script = at >= 0 ? Buffer.from(args[at + 1] || '', 'base64').toString('utf16le') : '';
-	const declared = /\\$req\\.op -ne '([a-z_]+)'/.exec(script);
-	if (!declared) { finish('', 1, 'The term is not recognized as a script this stand-in knows.'); return; }
-	const op = declared[1];
-	let req;
-	try { req = JSON.parse(stdin.toString('utf8')); } catch { refuse('bad_request', 'ArgumentException', 'Invalid JSON primitive.'); return; }
-	if (req.op !== op) { refuse('bad_request', 'ArgumentException', 'this script only runs ' + op); return; }
-	const code = scenario.mode === 'wrong_exit' ? scenario.exitCode : 0;
-	const ok = (value) => finish(json(value), code);
-
-	if (op === 'verify') { ok({ ok: true, domain: 'widip.test' }); return; }
-	if (op === 'create_user') {
-		if (USERS[req.sam]) { refuse('conflict', 'ADIdentityAlreadyExistsException', 'The specified account already exists'); return; }
-		if (!ouExists(req.ou)) { refuse('not_found', 'ADIdentityNotFoundException', 'Directory object not found'); return; }
-		if (weak(req.password, req.sam)) { refuse('bad_request', 'ADPasswordComplexityException', 'The password does not meet the length, complexity, or history requirement of the domain.'); return; }
-		ok({ distinguishedName: 'CN=' + escapeRdn(req.displayName) + ',' + req.ou });
-		return;
-	}
-	const user = USERS[req.sam];
-	if (!user) { notFound(req.sam); return; }
-	if (user.protected && WRITES.includes(op)) { refuse('auth', 'ADException', 'Insufficient access rights to perform the operation'); return; }
-	const status = { sAMAccountName: req.sam, displayName: user.displayName, distinguishedName: user.dn, enabled: user.enabled, locked: user.locked };
-	switch (op) {
-		case 'check_user': ok(status); return;
-		case 'get_user_info':
-			ok(Object.assign(status, { title: user.title, department: user.department, mail: user.mail, lastLogon: user.lastLogon, memberOf: user.memberOf, passwordLastSet: user.passwordLastSet, lockoutTime: user.lockoutTime }));
-			return;
-		case 'reset_password':
-			if (weak(req.password, req.sam)) { refuse('bad_request', 'ADPasswordComplexityException', 'The password does not meet the length, complexity, or history requirement of the domain.'); return; }
-			ok({ ok: true });
-			return;
-		case 'move_to_ou':
-			if (!ouExists(req.ou)) { refuse('not_found', 'ADIdentityNotFoundException', 'Directory object not found'); return; }
-			ok({ distinguishedName: user.dn.split(/(?<!\\\\),/)[0] + ',' + req.ou });
-			return;
-		case 'unlock_account': case 'enable_account': case 'disable_account': case 'delete_user':
-			ok({ ok: true });
-			return;
-		default:
-			finish('', 1, 'unknown operation ' + op);
-	}
-}
-`;
 }
 
 /** Starts a private sshd on a free loopback port. Call stop() in afterAll. */
@@ -332,7 +209,9 @@ export async function startSshServer(): Promise<SshTestServer> {
 	const powershell = path.join(bin, 'powershell.exe');
 	const pidsLog = path.join(dir, 'pids.log');
 	writeFileSync(pidsLog, '');
-	writeFileSync(powershell, standInSource(callsLog, scenarioFile, pidsLog), { mode: 0o755 });
+	const directoryFile = path.join(dir, 'directory.json');
+	writeFileSync(directoryFile, JSON.stringify(USERS));
+	writeFileSync(powershell, standInSource(callsLog, scenarioFile, pidsLog, directoryFile), { mode: 0o755 });
 
 	const username = os.userInfo().username;
 	const port = await freePort();
