@@ -156,7 +156,9 @@ export async function main(argv: string[]): Promise<number> {
 if (require.main === module) {
 	main(process.argv.slice(2)).then(
 		(code) => {
-			if (code >= 0) process.exit(code);
+			// Not process.exit(): stdout to a pipe is written asynchronously, and exiting at once cut an
+			// audit export short under load. Every connection is closed by now, so the process ends.
+			if (code >= 0) process.exitCode = code;
 		},
 		(error: unknown) => {
 			process.stderr.write(`widip: ${(error as Error).message}\n`);
