@@ -36,7 +36,12 @@ describe('widip serve and the Safeguard policy (real process, real Redis)', () =
 		};
 	});
 	afterAll(async () => {
-		for (const child of children) child.kill('SIGKILL');
+		for (const child of children) {
+			if (child.exitCode !== null || child.signalCode !== null) continue;
+			const exited = new Promise((resolve) => child.once('exit', resolve));
+			child.kill('SIGTERM');
+			await exited;
+		}
 		await dropPrefix(coordination);
 		await coordination.close();
 	});
@@ -44,7 +49,8 @@ describe('widip serve and the Safeguard policy (real process, real Redis)', () =
 	/** Starts `widip serve`; resolves with its output once it serves, or with its exit code. */
 	async function start(extra: Record<string, string>): Promise<{ code: number | null; output: string }> {
 		const base = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('WIDIP_'))) as Record<string, string>;
-		const child = spawn(path.join(BIN, 'tsx'), ['runtime/cli.ts', 'serve'], {
+		// node itself with tsx's loader, not the tsx wrapper: one process, so killing it leaves no orphan.
+		const child = spawn(process.execPath, ['--import', 'tsx', 'runtime/cli.ts', 'serve'], {
 			cwd: ROOT,
 			env: { ...base, PATH: `${BIN}:${process.env.PATH ?? ''}`, ...env, WIDIP_PORT: String(await freePort()), ...extra },
 		});
