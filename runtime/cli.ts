@@ -3,7 +3,11 @@ import type { Logger } from '../core/logger';
 import { Coordination } from '../core/redis/coordination';
 import { Safeguard } from '../core/safeguard/guard';
 import { ConfigError, describeConfig, loadConfig } from './config';
+import { policyOf } from './config';
+import { McpCalls } from './mcp/calls';
+import { McpMetrics } from './mcp/metrics';
 import { PolicyPublisher } from './policy-publisher';
+import { ServiceHub } from './services';
 import { parseGpuProxyConfig } from './gpu/config';
 import { buildGpuProxy, startGpuProxy, type GpuProxy } from './gpu/proxy';
 import { channelsFrom, NoticeDispatcher } from './notices';
@@ -45,8 +49,22 @@ export async function serve(env: NodeJS.ProcessEnv = process.env, options: { qui
 	const coordination = await Coordination.connect(config.redis);
 	const prefix = coordination.config.keyPrefix;
 	const safeguard = new Safeguard(coordination.redis, prefix, catalogue, config.safeguardSecret);
-	const late: { resumer?: Resumer } = {};
-	const app = buildServer(config, { coordination, logger: !options.quiet, onDecision: () => late.resumer?.kick() });
+	const late: { resumer?: Resumer; log?: Logger } = {};
+	// The server's logger exists once the server does; the clients made before it log through this.
+	const deferred: Logger = {
+		debug: (message, meta) => late.log?.debug(message, meta),
+		info: (message, meta) => late.log?.info(message, meta),
+		warn: (message, meta) => late.log?.warn(message, meta),
+		error: (message, meta) => late.log?.error(message, meta),
+	};
+	// Service clients for the MCP tools: built once from the runtime's own config, reused by every call.
+	const hub = new ServiceHub(config.services, { coordination, logger: deferred });
+	const metrics = new McpMetrics();
+	const calls = new McpCalls(
+		{ catalogue, safeguard, policy: { policy: policyOf(config), source: 'signed' }, clients: () => hub.clients(), metrics },
+		config.mcp.toolsets,
+	);
+	const app = buildServer(config, { coordination, logger: !options.quiet, onDecision: () => late.resumer?.kick(), mcp: { calls, metrics } });
 	const log: Logger = {
 		debug: (message, meta) => app.log.debug(meta ?? {}, message),
 		info: (message, meta) => app.log.info(meta ?? {}, message),
@@ -56,6 +74,7 @@ export async function serve(env: NodeJS.ProcessEnv = process.env, options: { qui
 	// Nodes read the policy from Redis: this runtime's config, signed, is the one every Safeguard applies.
 	const publisher = new PolicyPublisher(config, safeguard, log);
 	await publisher.start();
+	late.log = log;
 	const resumer = new Resumer(safeguard.approvals, safeguard.audit, log);
 	late.resumer = resumer;
 	const notices = new NoticeDispatcher(coordination.redis, prefix, channelsFrom(config.notices, log), config.publicUrl, log);
@@ -87,6 +106,7 @@ export async function serve(env: NodeJS.ProcessEnv = process.env, options: { qui
 			await resumer.stop();
 			await notices.stop();
 			await app.close();
+			await hub.close();
 			await coordination.close();
 		},
 	};

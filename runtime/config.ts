@@ -10,6 +10,8 @@ import { parseRedisConfig, type RedisConfig } from '../core/redis/config';
 import { DEFAULT_POLICY, MAX_APPROVAL_TTL_MINUTES, MIN_APPROVAL_TTL_MINUTES, type SafeguardPolicy } from '../core/safeguard/decision';
 import { loweredLevels, parseLevelOverrides } from '../core/safeguard/policy';
 import { MIN_SAFEGUARD_SECRET_LENGTH } from '../core/safeguard/signing';
+import { describeServiceSettings, serviceSettingsFromSource, type ServiceSettings } from './services/settings';
+import { DEFAULT_TOOLSETS, resolveAgentToolsets, resolveToolsets, type Toolset } from './mcp/toolsets';
 
 /**
  * The runtime's configuration: environment variables, optionally on top of a JSON file
@@ -49,6 +51,20 @@ export interface RuntimeConfig {
 	/** Base URL technicians reach the runtime at: links in notices. */
 	publicUrl: string;
 	notices: NoticeConfig;
+	mcp: McpConfig;
+	/** The services the runtime's own clients reach (MCP tools): WIDIP_GLPI_*, WIDIP_OBSERVIUM_*… */
+	services: ServiceSettings;
+}
+
+export interface McpConfig {
+	toolsets: Map<string, Toolset>;
+	/** Agent key name → the toolsets it may use. */
+	agentToolsets: Map<string, string[]>;
+	/** Host names (no port) a request's Host, and Origin when sent, may name: DNS-rebinding protection. */
+	allowedHosts: string[];
+	/** Calls per minute per agent key (per runtime replica). */
+	rateLimitPerMinute: number;
+	bodyLimitBytes: number;
 }
 
 export interface NoticeConfig {
@@ -89,6 +105,11 @@ const envSchema = z.object({
 	WIDIP_SAFEGUARD_ALLOW_LOWER: z.string().default(''),
 	WIDIP_SAFEGUARD_MAX_PENDING: z.coerce.number().int().min(1).max(1000).default(DEFAULT_POLICY.maxPendingPerRequester),
 	WIDIP_SAFEGUARD_SECRET: z.string().optional(),
+	WIDIP_MCP_TOOLSETS: z.string().optional(),
+	WIDIP_MCP_AGENT_TOOLSETS: z.string().default(''),
+	WIDIP_MCP_ALLOWED_HOSTS: z.string().default(''),
+	WIDIP_MCP_RATE_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(600),
+	WIDIP_MCP_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(16 * 1024 * 1024).default(256 * 1024),
 	WIDIP_PUBLIC_URL: z.string().optional(),
 	WIDIP_NOTIFY_WEBHOOK_URL: z.string().optional(),
 	WIDIP_NOTIFY_MAIL_TO: z.string().default(''),
@@ -244,6 +265,8 @@ export function loadConfig(env: NodeJS.ProcessEnv | Source = process.env): Runti
 	}
 	const notices = noticesFrom(values, problems);
 	const publicUrl = httpUrl('WIDIP_PUBLIC_URL', values.WIDIP_PUBLIC_URL, problems) ?? `http://${values.WIDIP_HOST}:${values.WIDIP_PORT}`;
+	const mcp = mcpFrom(values, agentKeys, publicUrl, problems);
+	const services = serviceSettingsFromSource(merged, problems);
 	if (problems.length > 0 || !redis) throw new ConfigError(problems);
 
 	return {
@@ -262,6 +285,8 @@ export function loadConfig(env: NodeJS.ProcessEnv | Source = process.env): Runti
 		...(secret ? { safeguardSecret: secret } : {}),
 		publicUrl: publicUrl.replace(/\/+$/, ''),
 		notices,
+		mcp,
+		services,
 	};
 }
 
@@ -298,6 +323,45 @@ function allowLowerFrom(values: z.output<typeof envSchema>, levels: Record<strin
 		}
 	}
 	return lowered.map((entry) => entry.operationId).filter((id) => named.includes(id));
+}
+
+/**
+ * The MCP server's settings: toolsets (JSON, default: sentinel, notifier, assist, all), which agent
+ * key may use which, the host names requests may come to, the rate limit and the body limit.
+ */
+function mcpFrom(values: z.output<typeof envSchema>, agentKeys: ApiKey[], publicUrl: string, problems: string[]): McpConfig {
+	let patterns = DEFAULT_TOOLSETS;
+	if (values.WIDIP_MCP_TOOLSETS) {
+		try {
+			patterns = JSON.parse(values.WIDIP_MCP_TOOLSETS) as typeof DEFAULT_TOOLSETS;
+			if (!patterns || typeof patterns !== 'object' || Array.isArray(patterns)) throw new Error('not an object');
+		} catch {
+			problems.push('WIDIP_MCP_TOOLSETS: not a JSON object of toolset name → list of operation ids or patterns (service.*, *)');
+			patterns = {};
+		}
+	}
+	const { toolsets, problems: found } = resolveToolsets(patterns, catalogue);
+	for (const problem of found) problems.push(`WIDIP_MCP_TOOLSETS: ${problem}`);
+	const agents = resolveAgentToolsets(values.WIDIP_MCP_AGENT_TOOLSETS, agentKeys.map((key) => key.name), toolsets);
+	for (const problem of agents.problems) problems.push(`WIDIP_MCP_AGENT_TOOLSETS: ${problem}`);
+	const hosts = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
+	if (!['0.0.0.0', '::'].includes(values.WIDIP_HOST)) hosts.add(values.WIDIP_HOST.toLowerCase());
+	try {
+		hosts.add(new URL(publicUrl).hostname.toLowerCase());
+	} catch {
+		// reported with WIDIP_PUBLIC_URL
+	}
+	for (const host of values.WIDIP_MCP_ALLOWED_HOSTS.split(',').map((entry) => entry.trim().toLowerCase()).filter(Boolean)) {
+		if (!/^[a-z0-9.\-]+$|^\[[0-9a-f:]+\]$/.test(host)) problems.push(`WIDIP_MCP_ALLOWED_HOSTS: "${host}" is not a host name`);
+		else hosts.add(host);
+	}
+	return {
+		toolsets,
+		agentToolsets: agents.byAgent,
+		allowedHosts: [...hosts],
+		rateLimitPerMinute: values.WIDIP_MCP_RATE_LIMIT,
+		bodyLimitBytes: values.WIDIP_MCP_BODY_LIMIT_BYTES,
+	};
 }
 
 /** The policy this runtime signs and publishes, and applies itself. */
@@ -367,6 +431,13 @@ export function describeConfig(config: RuntimeConfig): Record<string, unknown> {
 		maxPendingPerRequester: config.maxPendingPerRequester,
 		safeguardSecret: config.safeguardSecret ? 'set' : 'not set',
 		publicUrl: config.publicUrl,
+		services: describeServiceSettings(config.services),
+		mcp: {
+			toolsets: Object.fromEntries([...config.mcp.toolsets].map(([name, toolset]) => [name, toolset.operations.length])),
+			agents: Object.fromEntries(config.mcp.agentToolsets),
+			allowedHosts: config.mcp.allowedHosts,
+			rateLimitPerMinute: config.mcp.rateLimitPerMinute,
+		},
 		notices: {
 			webhook: config.notices.webhookUrl ? new URL(config.notices.webhookUrl).origin : 'off',
 			mail: config.notices.mail ? `${config.notices.mail.to.length} recipient(s) via ${config.notices.mail.smtp.host}:${config.notices.mail.smtp.port}` : 'off',

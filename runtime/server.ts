@@ -8,6 +8,7 @@ import { AuditLog } from '../core/safeguard/audit';
 import { bearer, matchKey } from './api-keys';
 import { approvalPage, approvalPageCsp } from './approval-page';
 import type { RuntimeConfig } from './config';
+import { registerMcp, type McpHttpDeps } from './mcp/http';
 
 export interface ServerDeps {
 	coordination: Coordination;
@@ -17,6 +18,8 @@ export interface ServerDeps {
 	logger?: boolean;
 	/** Told after every decision, so a waiting n8n execution resumes at once. */
 	onDecision?: (approvalId: string) => void;
+	/** The MCP server for agents (`/mcp/<toolset>`, `/mcp/tools`, `/mcp/call`) and its `/metrics`. */
+	mcp?: McpHttpDeps;
 }
 
 /** How long /health waits for Redis before answering 503. */
@@ -73,6 +76,14 @@ export function buildServer(config: RuntimeConfig, deps: ServerDeps): FastifyIns
 			return await reply.code(503).send({ status: 'unavailable', redis: 'down' });
 		}
 	});
+
+	if (deps.mcp) {
+		const mcp = deps.mcp;
+		app.register(async (instance) => await registerMcp(instance, config, mcp));
+		app.get('/metrics', async (_request, reply) =>
+			await reply.header('content-type', mcp.metrics.registry.contentType).send(await mcp.metrics.registry.metrics()),
+		);
+	}
 
 	app.get('/approvals', async (_request, reply) => {
 		return await reply

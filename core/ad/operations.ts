@@ -104,6 +104,7 @@ export const unlockAccount = defineOperation({
 	displayName: 'Unlock Account',
 	description: 'Unlock an Active Directory account locked out after too many wrong passwords (also resets the bad-password count).',
 	level: 2,
+	idempotent: true,
 	input: z.strictObject({ sAMAccountName: sam }),
 	output: done,
 	handler: async ({ sAMAccountName }, ad) => {
@@ -119,6 +120,7 @@ export const disableAccount = defineOperation({
 	displayName: 'Disable Account',
 	description: 'Disable an Active Directory account: the person can no longer log on until it is enabled again.',
 	level: 3,
+	idempotent: true,
 	input: z.strictObject({ sAMAccountName: sam }),
 	output: done,
 	handler: async ({ sAMAccountName }, ad) => {
@@ -134,6 +136,7 @@ export const enableAccount = defineOperation({
 	displayName: 'Enable Account',
 	description: 'Enable a disabled Active Directory account. As sensitive as disabling: it gives access back.',
 	level: 3,
+	idempotent: true,
 	input: z.strictObject({ sAMAccountName: sam }),
 	output: done,
 	handler: async ({ sAMAccountName }, ad) => {
@@ -149,6 +152,7 @@ export const moveToOu = defineOperation({
 	displayName: 'Move to OU',
 	description: 'Move an Active Directory account to another organisational unit (e.g. when a nurse changes site).',
 	level: 2,
+	idempotent: true,
 	input: z.strictObject({ sAMAccountName: sam, targetOu: ouDn }),
 	output: z.object({ sAMAccountName: z.string(), distinguishedName: z.string() }),
 	handler: async ({ sAMAccountName, targetOu }, ad) => ({ sAMAccountName, distinguishedName: await ad.moveToOu(sAMAccountName, targetOu) }),

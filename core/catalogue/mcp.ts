@@ -4,13 +4,18 @@ import { inputJsonSchema, outputJsonSchema } from './json-schema';
 import type { AnyOperation } from './operation';
 import { mcpToolName } from './operation';
 
-/** MCP tool annotations follow the Safeguard level: L0 reads, L3/L4 can destroy. */
+/**
+ * MCP tool annotations, every one set explicitly (the spec's defaults assume the worst, e.g.
+ * destructiveHint true): L0 reads, L3/L4 can destroy, idempotent as the operation declares, and
+ * every service but WIDIP's own Redis lies outside the server. Hints only: Safeguard enforces.
+ */
 export function mcpAnnotations(operation: AnyOperation): NonNullable<Tool['annotations']> {
 	return {
 		title: `${operation.service}: ${operation.displayName}`,
 		readOnlyHint: operation.level === 0,
 		destructiveHint: operation.level >= 3,
-		openWorldHint: true,
+		idempotentHint: operation.level === 0 || operation.idempotent === true,
+		openWorldHint: operation.service !== 'redis',
 	};
 }
 

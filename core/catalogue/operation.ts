@@ -29,6 +29,11 @@ export interface Operation<
 	/** Written for both technicians and LLMs: what it does, when to use it, what it returns. */
 	description: string;
 	level: SafeguardLevel;
+	/**
+	 * Calling it twice with the same arguments has the effect of calling it once (MCP's
+	 * idempotentHint). Reads (L0) are idempotent by nature; writes say so here.
+	 */
+	idempotent?: boolean;
 	input: I;
 	output: O;
 	handler: (input: z.output<I>, client: ServiceClients[S]) => Promise<z.input<O>>;

@@ -152,6 +152,7 @@ export const updateStatus = defineOperation({
 	description:
 		'Move a ticket to status 1 new, 2 processing (assigned), 3 processing (planned) or 4 pending. Solving or closing (5, 6) is Close Ticket, which records a solution and needs a technician\'s approval.',
 	level: 2,
+	idempotent: true,
 	input: z.strictObject({
 		ticketId,
 		status: z

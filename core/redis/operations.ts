@@ -77,6 +77,7 @@ export const redisSet = defineOperation({
 	description:
 		'Store a text value in the shared Redis cache, optionally expiring after TTL seconds. Overwrites any previous value. Returns {success, message}.',
 	level: 1,
+	idempotent: true,
 	input: z.strictObject({
 		key,
 		value: z.string().max(1_000_000).describe('Text to store (JSON.stringify objects first)').meta({ title: 'Value' }),
@@ -96,6 +97,7 @@ export const redisDelete = defineOperation({
 	displayName: 'Delete',
 	description: 'Delete a key from the shared Redis cache. Returns {success, message, deleted}; deleting a missing key is not an error.',
 	level: 1,
+	idempotent: true,
 	input: z.strictObject({ key }),
 	output: messageOutput.extend({ deleted: z.boolean() }),
 	handler: async ({ key }, redis) => {
