@@ -2,8 +2,7 @@ import { catalogue } from '../core/catalogue';
 import type { Logger } from '../core/logger';
 import { Coordination } from '../core/redis/coordination';
 import { Safeguard } from '../core/safeguard/guard';
-import { ConfigError, describeConfig, loadConfig } from './config';
-import { policyOf } from './config';
+import { ConfigError, describeConfig, loadConfig, policyOf } from './config';
 import { McpCalls } from './mcp/calls';
 import { McpMetrics } from './mcp/metrics';
 import { PolicyPublisher } from './policy-publisher';
@@ -27,6 +26,10 @@ executions) from the environment:
   WIDIP_SAFEGUARD_LEVELS ({"operation.id": level})   WIDIP_SAFEGUARD_ALLOW_LOWER (op.id,…: production)
   WIDIP_SAFEGUARD_MAX_PENDING (10 per requester)   WIDIP_PUBLIC_URL (links in notices)
   WIDIP_NOTIFY_WEBHOOK_URL   WIDIP_NOTIFY_MAIL_TO + WIDIP_SMTP_HOST / _PORT / _SECURE / _USER / _PASSWORD / _FROM
+  MCP (/mcp/<toolset>): WIDIP_MCP_TOOLSETS (JSON)   WIDIP_MCP_AGENT_TOOLSETS (agent:set+set,…)
+  WIDIP_MCP_ALLOWED_HOSTS   WIDIP_MCP_RATE_LIMIT (600/min per key)   WIDIP_MCP_BODY_LIMIT_BYTES
+  Services for MCP tools: WIDIP_GLPI_*, WIDIP_OBSERVIUM_*, WIDIP_PHIBEE_*, WIDIP_MYSECRET_*, WIDIP_MAIL_*,
+  WIDIP_AD_* (secrets also as <NAME>_FILE; see README "Service connections")
   GPU proxy (on when WIDIP_GPU_BACKENDS is set): WIDIP_GPU_BACKENDS (name=http://host:11434*slots,…)
   WIDIP_GPU_PORT (11435)   WIDIP_GPU_KEYS (name:proactif|assist|batch:key,…)   WIDIP_GPU_DEFAULT_PRIORITY
   WIDIP_GPU_QUEUE_LIMIT (64)   WIDIP_GPU_MAX_WAIT_SECONDS (120)   WIDIP_GPU_AGING_SECONDS (30)

@@ -352,7 +352,7 @@ function mcpFrom(values: z.output<typeof envSchema>, agentKeys: ApiKey[], public
 		// reported with WIDIP_PUBLIC_URL
 	}
 	for (const host of values.WIDIP_MCP_ALLOWED_HOSTS.split(',').map((entry) => entry.trim().toLowerCase()).filter(Boolean)) {
-		if (!/^[a-z0-9.\-]+$|^\[[0-9a-f:]+\]$/.test(host)) problems.push(`WIDIP_MCP_ALLOWED_HOSTS: "${host}" is not a host name`);
+		if (!/^[a-z0-9.-]+$|^\[[0-9a-f:]+\]$/.test(host)) problems.push(`WIDIP_MCP_ALLOWED_HOSTS: "${host}" is not a host name`);
 		else hosts.add(host);
 	}
 	return {

@@ -1,4 +1,3 @@
-import type { Requester } from '../../core/safeguard/approvals';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -9,7 +8,7 @@ import { chromium, type BrowserContext, type Locator, type Page } from 'playwrig
 
 import { catalogue } from '../../core/catalogue';
 import type { Coordination } from '../../core/redis/coordination';
-import { Approvals, type ApprovalRequest } from '../../core/safeguard/approvals';
+import { Approvals, type ApprovalRequest, type Requester } from '../../core/safeguard/approvals';
 import { loadConfig } from '../../runtime/config';
 import { buildServer } from '../../runtime/server';
 import { connectTest, dropPrefix } from '../support/redis';

@@ -1,11 +1,10 @@
-import type { Requester } from '../../core/safeguard/approvals';
 import { createHash } from 'node:crypto';
 
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 
 import { catalogue } from '../../core/catalogue';
 import { Coordination } from '../../core/redis/coordination';
-import { Approvals, type ApprovalRequest } from '../../core/safeguard/approvals';
+import { Approvals, type ApprovalRequest, type Requester } from '../../core/safeguard/approvals';
 import { AuditLog } from '../../core/safeguard/audit';
 import { canonicalJson } from '../../core/safeguard/canonical';
 import { loadConfig, type RuntimeConfig } from '../../runtime/config';
