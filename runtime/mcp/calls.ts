@@ -78,6 +78,11 @@ export class McpCalls {
 			const result = await this.dispatch(toolset, name, rawArgs ?? {}, context);
 			outcome = String(result._meta?.['widip/outcome'] ?? 'ok');
 			return result;
+		} catch (error) {
+			// Safeguard could not decide (Redis unreachable…): a tool error the agent reads, and nothing done.
+			const message = isWidipError(error) || error instanceof Error ? error.message.split('\n')[0] : String(error);
+			outcome = 'unavailable';
+			return tagged(failure(`Safeguard could not check this call, so nothing was done: ${message}. Try again later.`), 'unavailable');
 		} finally {
 			this.deps.metrics?.observeCall(name, outcome, (performance.now() - started) / 1000);
 		}
