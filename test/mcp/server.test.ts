@@ -168,6 +168,18 @@ describe('MCP server of widip serve (official SDK client, real Redis, simulators
 		expect(audit.filter((entry) => entry.includes(approvalId) && /refused:(foreign|mismatch|executed)/.test(entry))).toHaveLength(3);
 	});
 
+	it('the hardening holds on this face: a per-agent quota of pending requests, and no digest in what the agent sees', async () => {
+		const flood = await connect('assist', KEYS.other);
+		const answers: string[] = [];
+		for (let i = 0; i < 11; i++) {
+			const result = (await flood.callTool({ name: 'glpi_close_ticket', arguments: { ticketId: 1000 + i, solution: `spam ${i}`, safeguardConfidence: 99 } })) as CallToolResult;
+			answers.push(textOf(result));
+		}
+		expect(answers.slice(0, 10).every((answer) => /needs a technician's approval/.test(answer))).toBe(true);
+		expect(answers[10]).toMatch(/too many approval requests waiting for this requester \(10, at most 10\)/);
+		for (const answer of answers) expect(answer).not.toMatch(/[0-9a-f]{64}/);
+	});
+
 	it('seed-compatible JSON: GET /mcp/tools lists tools with their levels; POST /mcp/call runs one', async () => {
 		const tools = await fetch(`${runtime.url}/mcp/tools`, { headers: { 'x-api-key': KEYS.sentinel } });
 		const listed = (await tools.json()) as { toolsets: Record<string, Array<{ name: string; level: number }>> };
