@@ -3,6 +3,7 @@ import { benchActiveDirectory } from './ad';
 import { benchGpuProxy } from './gpu-proxy';
 import { benchLockHandoff } from './lock-handoff';
 import { benchLockRecovery } from './lock-recovery';
+import { benchMcp } from './mcp';
 
 async function main(): Promise<void> {
 	console.log(`widip bench — node ${process.version}, ${new Date().toISOString()}`);
@@ -10,6 +11,7 @@ async function main(): Promise<void> {
 	await benchLockRecovery();
 	await benchActiveDirectory();
 	await benchGpuProxy();
+	await benchMcp();
 }
 
 main().catch((error) => {
