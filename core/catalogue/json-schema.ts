@@ -30,8 +30,17 @@ export interface JsonSchemaObject {
  * Every face that describes arguments (n8n fields, MCP inputSchema) starts from this.
  */
 export function inputJsonSchema(schema: z.ZodType): JsonSchemaObject {
-	return withoutDialect(z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }));
+	// Derived once per schema: the runtime asks for it on every call (redaction, MCP), and zod's
+	// conversion is far costlier than the call itself. Callers copy before changing it.
+	let derived = inputSchemas.get(schema);
+	if (!derived) {
+		derived = withoutDialect(z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }));
+		inputSchemas.set(schema, derived);
+	}
+	return derived;
 }
+
+const inputSchemas = new WeakMap<z.ZodType, JsonSchemaObject>();
 
 /** JSON Schema of what an operation *returns* (io: 'output'). */
 export function outputJsonSchema(schema: z.ZodType): JsonSchemaObject {

@@ -48,16 +48,18 @@ function optionalNumber(value: unknown): number | undefined {
  * touched. Shared by both MCP transports and the plain JSON `/mcp/call`.
  */
 export class McpCalls {
-	private readonly byToolset = new Map<string, { tools: Tool[]; byName: Map<string, AnyOperation> }>();
+	private readonly byToolset = new Map<string, { tools: Tool[]; byName: Map<string, { operation: AnyOperation; tool: Tool }> }>();
 
 	constructor(
 		private readonly deps: McpCallsDeps,
 		toolsets: ReadonlyMap<string, Toolset>,
 	) {
+		// Tools are derived once: deriving JSON Schema from zod on every call cost more than Safeguard.
 		for (const [name, toolset] of toolsets) {
+			const derived = toolset.operations.map((operation) => ({ operation, tool: toolOf(operation) }));
 			this.byToolset.set(name, {
-				tools: [...toolset.operations.map(toolOf), statusTool],
-				byName: new Map(toolset.operations.map((operation) => [mcpToolName(operation.id), operation])),
+				tools: [...derived.map(({ tool }) => tool), statusTool],
+				byName: new Map(derived.map((entry) => [mcpToolName(entry.operation.id), entry])),
 			});
 		}
 	}
@@ -92,10 +94,11 @@ export class McpCalls {
 		const set = this.byToolset.get(toolset);
 		if (!set) return tagged(failure(`Unknown toolset "${toolset}"`), 'unknown_tool');
 		if (name === STATUS_TOOL_NAME) return await this.status(rawArgs, context);
-		const operation = set.byName.get(name);
-		if (!operation) {
+		const found = set.byName.get(name);
+		if (!found) {
 			return tagged(failure(`Unknown tool "${name}" in toolset "${toolset}". Tools here: ${set.tools.map((tool) => tool.name).join(', ')}`), 'unknown_tool');
 		}
+		const { operation, tool } = found;
 		const args: Record<string, unknown> = { ...rawArgs };
 		const said: Partial<Record<ReservedArgument, unknown>> = {};
 		for (const key of Object.keys(RESERVED_ARGUMENTS) as ReservedArgument[]) {
@@ -119,8 +122,11 @@ export class McpCalls {
 		if (verdict.status !== 'allowed') return refusal(verdict);
 		try {
 			const result = await this.deps.catalogue.run(operation.id, args, this.deps.clients());
-			await this.deps.safeguard.recordExecution(operation.id, verdict.approvalId, 'succeeded', `returned ${Object.keys(result as object).join(', ')}`).catch(() => undefined);
-			const structured = typeof result === 'object' && result !== null && !Array.isArray(result) && toolOf(operation).outputSchema;
+			// Reads are recorded by their decision; an action also records that it ran.
+			if (operation.level > 0 || verdict.approvalId) {
+				await this.deps.safeguard.recordExecution(operation.id, verdict.approvalId, 'succeeded', `returned ${Object.keys(result as object).join(', ')}`).catch(() => undefined);
+			}
+			const structured = typeof result === 'object' && result !== null && !Array.isArray(result) && tool.outputSchema;
 			return {
 				content: [{ type: 'text', text: text(result) }],
 				...(structured ? { structuredContent: result as Record<string, unknown> } : {}),

@@ -3,6 +3,7 @@ import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { CallToolRequestSchema, ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv-provider.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 import { bearer, matchKey } from '../api-keys';
@@ -59,8 +60,11 @@ export async function registerMcp(app: FastifyInstance, config: RuntimeConfig, d
 	const allowed = new Set(config.mcp.allowedHosts);
 	const sseSessions = new Map<string, { transport: SSEServerTransport; agent: string; toolset: string }>();
 
+	// One validator for every per-request server: a new Ajv per request was the largest cost of a call.
+	const jsonSchemaValidator = new AjvJsonSchemaValidator();
+
 	function mcpServer(toolset: string, agent: string): Server {
-		const server = new Server(SERVER_INFO, { capabilities: { tools: {} }, instructions: INSTRUCTIONS });
+		const server = new Server(SERVER_INFO, { capabilities: { tools: {} }, instructions: INSTRUCTIONS, jsonSchemaValidator });
 		server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: calls.tools(toolset) }));
 		server.setRequestHandler(CallToolRequestSchema, async (request) =>
 			calls.call(toolset, request.params.name, request.params.arguments, { agent, meta: request.params._meta }),
