@@ -48,9 +48,11 @@ export function buildServer(config: RuntimeConfig, deps: ServerDeps): FastifyIns
 			const status = error.kind === 'bad_request' ? 400 : error.kind === 'not_found' ? 404 : error.kind === 'conflict' ? 409 : error.transient ? 503 : 500;
 			return problem(reply, status, error.kind, error.message);
 		}
-		const err = error as { statusCode?: number; message?: string };
+		const err = error as { statusCode?: number; message?: string; error?: unknown };
 		if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
-			return problem(reply, err.statusCode, 'bad_request', err.message ?? 'bad request');
+			// Keep a label the thrower chose (the rate limiter's `rate_limited`); 413 says what it is.
+			const kind = typeof err.error === 'string' ? err.error : err.statusCode === 413 ? 'too_large' : 'bad_request';
+			return problem(reply, err.statusCode, kind, err.message ?? 'bad request');
 		}
 		// ioredis failures (Redis down) and anything unexpected: no internals in the answer.
 		const message = String(err.message ?? '');

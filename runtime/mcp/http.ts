@@ -116,24 +116,20 @@ export async function registerMcp(app: FastifyInstance, config: RuntimeConfig, d
 				request.mcpAgent = agent.name;
 			});
 
-			const limited = {
-				bodyLimit: config.mcp.bodyLimitBytes,
-				config: {
-					rateLimit: {
-						max: config.mcp.rateLimitPerMinute,
-						timeWindow: 60_000,
-						// After the key check: the limit is per agent key, not per address.
-						hook: 'preHandler' as const,
-						keyGenerator: (request: FastifyRequest) => `agent:${request.mcpAgent ?? request.ip}`,
-						onExceeded: (request: FastifyRequest) => metrics.limited(request.mcpAgent ?? 'unknown'),
-						errorResponseBuilder: (request: FastifyRequest, context: { max: number; after: string; statusCode: number }) => ({
-							statusCode: context.statusCode,
-							error: 'rate_limited',
-							message: `agent "${request.mcpAgent}" made more than ${context.max} calls in a minute; retry in ${context.after}`,
-						}),
-					},
-				},
-			};
+			// One limiter shared by every MCP route: a key's budget is one, whichever route it calls.
+			// It runs as a preHandler, after the key check: the limit is per agent key, not per address.
+			const perKey = mcp.rateLimit({
+				max: config.mcp.rateLimitPerMinute,
+				timeWindow: 60_000,
+				keyGenerator: (request: FastifyRequest) => `agent:${request.mcpAgent ?? request.ip}`,
+				onExceeded: (request: FastifyRequest) => metrics.limited(request.mcpAgent ?? 'unknown'),
+				errorResponseBuilder: (request: FastifyRequest, context: { max: number; after: string; statusCode: number }) => ({
+					statusCode: context.statusCode,
+					error: 'rate_limited',
+					message: `agent "${request.mcpAgent}" made more than ${context.max} calls in a minute; retry in ${context.after}`,
+				}),
+			});
+			const limited = { bodyLimit: config.mcp.bodyLimitBytes, preHandler: perKey };
 
 			mcp.get('/tools', limited, async (request) => {
 				const names = config.mcp.agentToolsets.get(request.mcpAgent!) ?? [];

@@ -59,12 +59,9 @@ describe('MCP per-key rate limit (WIDIP_MCP_RATE_LIMIT=5)', () => {
 		expect((await call('assist', KEYS.other, INITIALIZE)).status).toBe(200);
 	});
 
-	// KNOWN DEFECT (runtime/mcp/http.ts): @fastify/rate-limit gives each route configured with
-	// `config.rateLimit` a store of its own (LocalStore.child), so a key has WIDIP_MCP_RATE_LIMIT
-	// calls per minute on /mcp/<toolset>, as many again on /mcp/call, on /mcp/tools, on the SSE
-	// routes… When the limiter is shared by every route (one `mcp.rateLimit({...})` handler used
-	// as each route's preHandler), this passes: turn `it.failing` into `it`.
-	it.failing('the budget is one per key across the MCP routes (/mcp/call after /mcp/<toolset>)', async () => {
+	// @fastify/rate-limit gives each route configured with `config.rateLimit` a store of its own,
+	// which once gave a key its budget again on every route: the limiter is one shared preHandler.
+	it('the budget is one per key across the MCP routes (/mcp/call after /mcp/<toolset>)', async () => {
 		for (let i = 0; i < 3; i++) expect((await call('assist', KEYS.assist, INITIALIZE)).status).toBe(200);
 		const seed = async () =>
 			await rawRequest(
