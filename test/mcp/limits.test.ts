@@ -34,6 +34,7 @@ describe('MCP per-key rate limit (WIDIP_MCP_RATE_LIMIT=5)', () => {
 		expect(Number(limited.headers['retry-after'])).toBeLessThanOrEqual(60);
 		expect(limited.headers['content-type']).toMatch(/application\/json/);
 		const body = JSON.parse(limited.body) as { error: string; message: string };
+		expect(body.error).toBe('rate_limited');
 		expect(body.message).toMatch(/agent "sentinel"/);
 		expect(body.message).toMatch(/more than 5 calls in a minute; retry in /);
 
