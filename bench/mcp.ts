@@ -1,6 +1,6 @@
 /**
  * The shared MCP server's cost per call: one L0 `tools/call` (observium.normalize_alert: Safeguard
- * decides, two audit XADDs to real Redis, no remote service) on `widip serve`'s /mcp/all, beside the
+ * decides, its audit XADD to real Redis, no remote service) on `widip serve`'s /mcp/all, beside the
  * floor of the official SDK: a minimal stateless server on node:http (a new SDK `Server` and
  * `StreamableHTTPServerTransport` per request, JSON responses, one trivial tool), in the same run.
  *   1. sequential latency p50 / p99 (one keep-alive connection, the two servers alternating per call),
@@ -276,7 +276,7 @@ export async function benchMcp(): Promise<void> {
 		const sdkP50 = percentile(sdk.sequential, 50);
 
 		console.log(
-			`\nMCP server: one L0 tools/call (${TOOL}, Safeguard + 2 audit XADDs to loopback Redis) beside a minimal official-SDK server ` +
+			`\nMCP server: one L0 tools/call (${TOOL}, Safeguard + its audit XADD to loopback Redis) beside a minimal official-SDK server ` +
 				`(servers in one child process, clients here with undici keep-alive)`,
 		);
 		console.log(`  1. Sequential, one connection, ${SEQUENTIAL} calls each (at most ${SEQUENTIAL_MAX_MS / 1000} s), alternating, after ${WARMUP} warm-up`);
