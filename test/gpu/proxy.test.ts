@@ -211,7 +211,7 @@ describe('GPU proxy in front of the scripted Ollama', () => {
 
 	it('streams with backpressure: a client that stops reading stalls the backend instead of filling memory', async () => {
 		const url = new URL(await proxy());
-		const total = 200_000; // ~20 MB of NDJSON, far more than every socket buffer on the way
+		const total = 400_000; // ~40 MB of NDJSON, far more than every socket buffer on the way
 		fake.configure({ tokens: total, tokensPerSecond: 0 });
 		const response = await new Promise<IncomingMessage>((resolve, reject) => {
 			const call = httpRequest({ host: url.hostname, port: url.port, path: '/api/generate', method: 'POST' }, resolve);
@@ -219,22 +219,14 @@ describe('GPU proxy in front of the scripted Ollama', () => {
 			call.end(JSON.stringify({ model: MODEL, prompt: 'x', stream: true }));
 		});
 		response.pause();
-		// Socket buffers fill (the kernel grows them as they fill, in steps, later on a loaded
-		// machine), then nothing moves while nobody reads. One equal pair of samples was not enough
-		// under load (a buffer grew again right after): wait for a second of no movement at all.
-		let stalledAt = -1;
-		let still = 0;
-		for (let tries = 0; tries < 60 && still < 4; tries++) {
-			await sleep(250);
-			const sent = fake.records()[0].tokensSent;
-			still = sent === stalledAt ? still + 1 : 0;
-			stalledAt = sent;
-		}
-		expect(still).toBe(4);
-		expect(stalledAt).toBeLessThan(total / 2);
-		await sleep(500);
-		// Without backpressure the backend (no rate limit) would have sent all 200,000 at once.
-		expect(fake.records()[0].tokensSent - stalledAt).toBeLessThan(total / 20);
+		// While nobody reads, the socket buffers on the way fill and the backend is held back. The
+		// kernel grows those buffers in steps (later on a loaded machine), so what is asserted is a
+		// bound, not stillness: the backend (no rate limit of its own) stays far short of the whole
+		// answer, over seconds. Without backpressure it would have written all of it.
+		await sleep(2000);
+		expect(fake.records()[0].tokensSent).toBeLessThan(total / 2);
+		await sleep(1000);
+		expect(fake.records()[0].tokensSent).toBeLessThan(total / 2);
 		const rss = process.memoryUsage().rss;
 		let lines = 0;
 		response.on('data', (chunk: Buffer) => {
