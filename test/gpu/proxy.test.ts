@@ -186,7 +186,7 @@ describe('GPU proxy in front of the scripted Ollama', () => {
 		expect(fake.records().map((record) => record.model)).toEqual([MODEL]);
 	});
 
-	it('a client that disconnects while streaming has its upstream request aborted within 100 ms', async () => {
+	it('a client that disconnects while streaming has its upstream request aborted at once, long before the stream would end', async () => {
 		const url = await proxy();
 		fake.configure({ tokensPerSecond: 20, tokens: 200 });
 		const ollama = new Ollama({ host: url });
@@ -203,8 +203,10 @@ describe('GPU proxy in front of the scripted Ollama', () => {
 		}
 		await until('the backend to see the abort', () => fake.records()[0]?.aborted === true, 2000);
 		const record = fake.records()[0];
-		// Same process, same performance.now() clock: the upstream abort follows the client's.
-		expect(record.abortedAt! - abortedAt).toBeLessThan(100);
+		// Same process, same performance.now() clock: the upstream abort follows the client's. Typically
+		// a few ms; two CI runs sharing the 2 cores once took 175 ms, so the bound is the stream's own
+		// pace: within 10 tokens (500 ms at 20/s) of a 10-second answer, not at its end.
+		expect(record.abortedAt! - abortedAt).toBeLessThan(500);
 		expect(record.tokensSent).toBeLessThan(20);
 		await until('the slot to free', () => proxies[0].backends[0].running === 0, 2000);
 	});
