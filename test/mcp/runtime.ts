@@ -23,6 +23,8 @@ export interface McpRuntime {
 	observium: ObserviumSimulator;
 	/** The runtime's port on 127.0.0.1. */
 	port: number;
+	/** Its Redis key prefix. */
+	prefix: string;
 	close(): Promise<void>;
 }
 
@@ -61,6 +63,7 @@ export async function startRuntime(label: string, env: Record<string, string> = 
 		glpi,
 		observium,
 		port: Number(new URL(runtime.url).port),
+		prefix,
 		close: async () => {
 			await runtime.close();
 			await glpi.stop();

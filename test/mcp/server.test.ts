@@ -6,72 +6,36 @@ import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import { catalogue } from '../../core/catalogue';
 import { Coordination } from '../../core/redis/coordination';
 import { Approvals } from '../../core/safeguard/approvals';
-import { serve, type Serving } from '../../runtime/cli';
-import { createGlpiSimulator, type GlpiSimulator } from '../../runtime/simulators/glpi/server';
-import { createObserviumSimulator, type ObserviumSimulator } from '../../runtime/simulators/observium';
-import { REDIS_HOST, REDIS_PORT, testPrefix } from '../support/redis';
+import type { Serving } from '../../runtime/cli';
+import type { GlpiSimulator } from '../../runtime/simulators/glpi/server';
+import { REDIS_HOST, REDIS_PORT } from '../support/redis';
+import { KEYS, startRuntime, type McpRuntime } from './runtime';
 
 jest.setTimeout(60_000);
-
-const KEYS = {
-	sentinel: 'sentinel-key-0123456789abcdefghij',
-	assist: 'assist-key-0123456789abcdefghijkl',
-	other: 'other-agent-key-0123456789abcdefgh',
-	tech: 'technician-key-0123456789abcdefghi',
-};
-const GLPI_APP_TOKEN = 'mcp-test-app-token-0123';
-const OBSERVIUM_PASSWORD = 'mcp-test-observium-password';
 
 /**
  * The runtime's MCP server as agents meet it: the official MCP SDK client over Streamable HTTP and
  * legacy SSE, against `widip serve` with the GLPI and Observium simulators behind it and real Redis.
  */
 describe('MCP server of widip serve (official SDK client, real Redis, simulators)', () => {
-	const prefix = testPrefix('mcp');
+	let mcp: McpRuntime;
 	let runtime: Serving;
 	let glpi: GlpiSimulator;
-	let observium: ObserviumSimulator;
+	let prefix: string;
 	let probe: Coordination;
 	let approvals: Approvals;
 	const clients: Client[] = [];
 
 	beforeAll(async () => {
-		glpi = createGlpiSimulator({ appToken: GLPI_APP_TOKEN });
-		observium = createObserviumSimulator({ password: OBSERVIUM_PASSWORD });
-		const [glpiUrl] = await Promise.all([glpi.start(), observium.start(0, '127.0.0.1')]);
+		mcp = await startRuntime('mcp');
+		({ runtime, glpi, prefix } = mcp);
 		probe = await Coordination.connect({ host: REDIS_HOST, port: REDIS_PORT, keyPrefix: prefix });
 		approvals = new Approvals(probe.redis, prefix);
-		runtime = await serve(
-			{
-				WIDIP_PORT: '0',
-				WIDIP_REDIS_HOST: REDIS_HOST,
-				WIDIP_REDIS_PORT: String(REDIS_PORT),
-				WIDIP_REDIS_PREFIX: prefix,
-				WIDIP_TECHNICIAN_KEYS: `tech.martin:${KEYS.tech}`,
-				WIDIP_AGENT_KEYS: `sentinel:${KEYS.sentinel},assist:${KEYS.assist},other:${KEYS.other}`,
-				WIDIP_MCP_AGENT_TOOLSETS: 'other:assist',
-				WIDIP_SAFEGUARD_SECRET: 'mcp-test-safeguard-secret-0123456789abc',
-				WIDIP_GLPI_URL: `${glpiUrl}/apirest.php`,
-				WIDIP_GLPI_APP_TOKEN: GLPI_APP_TOKEN,
-				WIDIP_GLPI_USER_TOKEN: 'widip-sim-user-token',
-				WIDIP_GLPI_TIME_ZONE: 'UTC',
-				WIDIP_OBSERVIUM_URL: `${observium.url}/api/v0`,
-				WIDIP_OBSERVIUM_USERNAME: observium.username,
-				WIDIP_OBSERVIUM_PASSWORD: OBSERVIUM_PASSWORD,
-			},
-			{ quiet: true },
-		);
 	});
 	afterAll(async () => {
 		for (const client of clients) await client.close().catch(() => undefined);
-		await runtime?.close();
-		await glpi?.stop();
-		await observium?.stop();
-		if (probe) {
-			const keys = await probe.redis.keys(`${prefix}*`);
-			if (keys.length > 0) await probe.redis.del(...keys);
-			await probe.close();
-		}
+		await probe?.close();
+		await mcp?.close();
 	});
 
 	async function connect(toolset: string, key: string, transport: 'streamable' | 'sse' = 'streamable'): Promise<Client> {
