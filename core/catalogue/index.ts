@@ -1,5 +1,8 @@
 import { adOperations } from '../ad/operations';
+import { breakerOperations } from '../breaker/operations';
+import { claimOperations } from '../claim/operations';
 import { glpiOperations } from '../glpi/operations';
+import { incidentOperations } from '../incident/operations';
 import { mailOperations } from '../mail/operations';
 import { mySecretOperations } from '../mysecret/operations';
 import { observiumOperations } from '../observium/operations';
@@ -17,6 +20,9 @@ export const OPERATIONS: readonly AnyOperation[] = [
 	...mailOperations,
 	...adOperations,
 	...redisOperations,
+	...incidentOperations,
+	...breakerOperations,
+	...claimOperations,
 ];
 
 export const catalogue = new OperationRegistry(OPERATIONS);

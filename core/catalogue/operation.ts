@@ -34,6 +34,11 @@ export interface Operation<
 	 * idempotentHint). Reads (L0) are idempotent by nature; writes say so here.
 	 */
 	idempotent?: boolean;
+	/**
+	 * Run by workflows only, never offered to an AI agent (no MCP tool, refused as an n8n AI tool):
+	 * platform state such as incident intake, breakers and claims that an agent must not steer.
+	 */
+	workflowOnly?: boolean;
 	input: I;
 	output: O;
 	handler: (input: z.output<I>, client: ServiceClients[S]) => Promise<z.input<O>>;

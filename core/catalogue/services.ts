@@ -18,4 +18,12 @@ export interface ServiceClients {
 	mysecret: MySecretClient;
 	mail: MailClient;
 	ad: AdClient;
+	/**
+	 * Platform state on Redis: incidents, circuit breakers, ticket claims. The same Coordination
+	 * class as `redis`, but opened with the platform's connection (the WIDIP Safeguard credential,
+	 * the runtime's own Redis), never with the agents' cache-only user.
+	 */
+	incident: Coordination;
+	breaker: Coordination;
+	claim: Coordination;
 }

@@ -1,5 +1,8 @@
 import type Redis from 'ioredis';
 
+import { Breakers } from '../breaker/breakers';
+import { TicketClaims } from '../claim/claims';
+import { IncidentEngine } from '../incident/engine';
 import { Cache } from './cache';
 import { connectRedis, duplicateRedis, mapRedisError, parseRedisConfigOrThrow, type RedisConfig, type RedisConfigInput } from './config';
 import { HealthFlags } from './health';
@@ -7,7 +10,8 @@ import { RedisKeys } from './keys';
 import { Locks } from './lock';
 
 /**
- * Everything WIDIP keeps in Redis, behind one connection: cache, locks, health flags.
+ * Everything WIDIP keeps in Redis, behind one connection: cache, locks, health flags, incidents,
+ * circuit breakers, ticket claims.
  * Built from a plain config so n8n credentials and the runtime share this code.
  */
 export class Coordination {
@@ -15,6 +19,9 @@ export class Coordination {
 	readonly cache: Cache;
 	readonly locks: Locks;
 	readonly health: HealthFlags;
+	readonly incidents: IncidentEngine;
+	readonly breakers: Breakers;
+	readonly claims: TicketClaims;
 
 	private constructor(
 		readonly redis: Redis,
@@ -23,6 +30,9 @@ export class Coordination {
 		this.keys = new RedisKeys(config.keyPrefix);
 		this.cache = new Cache(redis, this.keys);
 		this.health = new HealthFlags(redis, this.keys);
+		this.incidents = new IncidentEngine(redis, this.keys);
+		this.breakers = new Breakers(redis, this.keys);
+		this.claims = new TicketClaims(redis, this.keys);
 		this.locks = new Locks(redis, this.keys, () => duplicateRedis(redis, config, 'lock-subscriber'));
 	}
 

@@ -82,6 +82,12 @@ export class ToolSafeguard {
 	}
 
 	async check(operation: AnyOperation, args: IDataObject, itemIndex: number): Promise<ToolCheck> {
+		if (operation.workflowOnly) {
+			return {
+				run: false,
+				answer: { status: 'forbidden', message: `${operation.id} is run by workflows only, never by an AI agent. Nothing was done.` },
+			};
+		}
 		const confidence = optionalNumber(this.context.getNodeParameter(TOOL_CONFIDENCE, itemIndex, ''));
 		// Without Safeguard's Redis the catalogue's levels still decide what may run here.
 		const first = decide(operation.id, confidence, this.policy?.policy ?? DEFAULT_POLICY, catalogue);

@@ -3,8 +3,8 @@ import type { OperationRegistry } from '../../core/catalogue/registry';
 
 /**
  * A toolset: the operations one kind of agent may see and call, at `/mcp/<name>`. Patterns name
- * an operation (`glpi.get_ticket`), a service (`observium.*`) or everything (`*`); L4 operations
- * are never part of any toolset, whatever a pattern says.
+ * an operation (`glpi.get_ticket`), a service (`observium.*`) or everything (`*`); L4 and
+ * workflow-only operations are never part of any toolset, whatever a pattern says.
  */
 export type ToolsetPatterns = Record<string, string[]>;
 
@@ -69,7 +69,9 @@ export function resolveToolsets(
 						? [catalogue.get(pattern)]
 						: [];
 			if (matches.length === 0) problems.push(`toolset "${name}": "${pattern}" matches no operation`);
-			for (const operation of matches) if (operation.level < 4) chosen.set(operation.id, operation);
+			// L4 is a person's job; workflow-only operations (incident intake, breakers, claims) steer
+			// platform state no agent may write.
+			for (const operation of matches) if (operation.level < 4 && !operation.workflowOnly) chosen.set(operation.id, operation);
 		}
 		toolsets.set(name, { name, operations: [...chosen.values()] });
 	}

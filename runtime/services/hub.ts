@@ -8,7 +8,15 @@ import { MySecretClient } from '../../core/mysecret/client';
 import { ObserviumClient } from '../../core/observium/client';
 import { PhibeeClient } from '../../core/phibee/client';
 import type { Coordination } from '../../core/redis/coordination';
-import { CONFIGURABLE_SERVICES, describeServiceSettings, type ConfigurableService, type ServiceName, type ServiceSettings } from './settings';
+import {
+	CONFIGURABLE_SERVICES,
+	describeServiceSettings,
+	PLATFORM_SERVICES,
+	type ConfigurableService,
+	type PlatformService,
+	type ServiceName,
+	type ServiceSettings,
+} from './settings';
 
 export interface ServiceHubOptions {
 	logger?: Logger;
@@ -35,9 +43,9 @@ export class ServiceHub {
 		this.logger = options.logger ?? silentLogger;
 	}
 
-	/** Services operations can use: redis when a Coordination was given, then those configured. */
+	/** Services operations can use: the platform's (Redis) when a Coordination was given, then those configured. */
 	configured(): ServiceName[] {
-		const services: ServiceName[] = this.options.coordination ? ['redis'] : [];
+		const services: ServiceName[] = this.options.coordination ? [...PLATFORM_SERVICES] : [];
 		return [...services, ...CONFIGURABLE_SERVICES.filter((service) => this.settings[service] !== undefined)];
 	}
 
@@ -46,7 +54,7 @@ export class ServiceHub {
 		if (this.closing) {
 			throw new WidipError('unavailable', `the runtime's service connections are closed; ${service} is no longer available`, { service });
 		}
-		if (service === 'redis') return this.options.coordination as ServiceClients[K] | undefined;
+		if ((PLATFORM_SERVICES as readonly string[]).includes(service)) return this.options.coordination as ServiceClients[K] | undefined;
 		const name = service as ConfigurableService;
 		let client = this.made.get(name);
 		if (!client) {
@@ -73,10 +81,9 @@ export class ServiceHub {
 	/** Service → host (no path, user or key): safe to log. */
 	describe(): Record<ServiceName, string> {
 		const redis = this.options.coordination?.config;
-		return {
-			redis: redis ? `${redis.host}:${redis.port}` : 'not configured',
-			...describeServiceSettings(this.settings),
-		};
+		const where = redis ? `${redis.host}:${redis.port}` : 'not configured';
+		const platform = Object.fromEntries(PLATFORM_SERVICES.map((service) => [service, where])) as Record<PlatformService, string>;
+		return { ...platform, ...describeServiceSettings(this.settings) };
 	}
 
 	/** Closes every client made, once; later calls wait for the same close. Redis stays open (its owner closes it). */

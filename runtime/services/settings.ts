@@ -24,8 +24,10 @@ import { SourceReader, type Source } from './source';
 export type { Source } from './source';
 
 export type ServiceName = keyof ServiceClients;
-/** Redis comes from the runtime's own Coordination; these are configured here. */
-export type ConfigurableService = Exclude<ServiceName, 'redis'>;
+/** The runtime's own Redis (Coordination) serves these; the others are configured here. */
+export const PLATFORM_SERVICES = ['redis', 'incident', 'breaker', 'claim'] as const;
+export type PlatformService = (typeof PLATFORM_SERVICES)[number];
+export type ConfigurableService = Exclude<ServiceName, PlatformService>;
 
 /**
  * Each configured service's validated config, exactly what its client takes. Holds keys and

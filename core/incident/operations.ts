@@ -1,0 +1,3 @@
+import type { AnyOperation } from '../catalogue/operation';
+
+export const incidentOperations: AnyOperation[] = [];
