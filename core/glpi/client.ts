@@ -1,3 +1,4 @@
+import { throughCircuit, type Circuit } from '../breaker/circuit';
 import { WidipError } from '../errors';
 import type { Logger } from '../logger';
 import { glpiConfigSchema, type GlpiConfig, type GlpiConfigInput } from './config';
@@ -96,23 +97,46 @@ export function glpiDate(date: Date, timeZone: string): string {
  * Typed GLPI client over the legacy REST API (`apirest.php`), which GLPI 9.5, 10 and 11 all serve.
  * Reads page through Content-Range and retry; writes are sent once unless made idempotent.
  */
+export interface GlpiClientOptions {
+	/**
+	 * The shared circuit breaker (core/breaker): while it is open, operations fail at once with no
+	 * request sent; each operation's outcome is reported to it.
+	 */
+	circuit?: Circuit;
+}
+
 export class GlpiClient {
 	readonly config: GlpiConfig;
 	private readonly session: GlpiSession;
+	private readonly circuit?: Circuit;
+	private closing = false;
 
-	constructor(config: GlpiConfigInput, logger?: Logger) {
+	constructor(config: GlpiConfigInput, logger?: Logger, options: GlpiClientOptions = {}) {
 		this.config = glpiConfigSchema.parse(config);
 		this.session = new GlpiSession(this.config, logger);
+		this.circuit = options.circuit;
 	}
 
-	/** Runs an operation's requests; when one fails, the others stop: none retries for a lost cause. */
+	/**
+	 * Runs an operation's requests; when one fails, the others stop: none retries for a lost cause.
+	 * The circuit sees the operation as one call (pages, re-login and retries included), so a
+	 * half-open breaker's single probe is a whole operation. A call cut short by close() is not GLPI's
+	 * fault and is not reported.
+	 */
 	private async run<T>(operation: string, work: (op: Op) => Promise<T>): Promise<T> {
-		const controller = new AbortController();
-		try {
-			return await work({ operation, deadline: Date.now() + this.config.timeoutMs, signal: controller.signal });
-		} finally {
-			controller.abort();
-		}
+		return await throughCircuit(
+			this.circuit,
+			{ label: 'GLPI', service: 'glpi', operation },
+			async () => {
+				const controller = new AbortController();
+				try {
+					return await work({ operation, deadline: Date.now() + this.config.timeoutMs, signal: controller.signal });
+				} finally {
+					controller.abort();
+				}
+			},
+			() => this.closing,
+		);
 	}
 
 	/** Runs the search engine and follows 206 Partial Content pages until `limit` rows or the end. */
@@ -331,6 +355,7 @@ export class GlpiClient {
 	}
 
 	async close(): Promise<void> {
+		this.closing = true;
 		await this.session.close();
 	}
 }

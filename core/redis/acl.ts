@@ -52,7 +52,8 @@ const AGENT_COMMANDS = [
 /**
  * Everything the runtime and Safeguard send (their Lua scripts included): cache and health flags,
  * locks, approvals (hashes, sorted-set indexes), the audit stream and its notice consumer groups,
- * GPU slots. Read from the code and checked by recording what their test suites send.
+ * GPU slots, circuit breakers and ticket claims. Read from the code and checked by recording what
+ * their test suites send.
  */
 const PLATFORM_COMMANDS = [
 	...AGENT_COMMANDS,
@@ -70,6 +71,9 @@ const PLATFORM_COMMANDS = [
 	'+zrevrange',
 	'+zrevrangebyscore',
 	'+zremrangebyscore',
+	// called by the circuit breaker's scripts (core/breaker/scripts.ts)
+	'+zcount',
+	'+zremrangebyrank',
 	'+xadd',
 	'+xrange',
 	'+xgroup|create',

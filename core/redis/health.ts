@@ -12,6 +12,12 @@ export const DOWN_ALERT_TTL_SECONDS = 300;
  * anti-spam "alert sent" flag (`<prefix>health:glpi:down_alert_sent`). They are platform keys,
  * outside the Redis Helper's `cache:` namespace. A flag that was not refreshed within its TTL reads as
  * unknown, so a dead Health-Check never leaves a stale "ok" behind.
+ *
+ * The circuit breaker (core/breaker) now writes these same two keys as views of its state on every
+ * report: `ok` while closed, `down` while open or half-open, and the alert flag taken by the report
+ * told notifyDown. Prefer reporting to the breaker (`breakers.record`): set() here overrides the view
+ * by hand until the next report, and claimDownAlert() shares the breaker's flag, so a mail sent
+ * either way is never sent twice in one interval.
  */
 export class HealthFlags {
 	constructor(

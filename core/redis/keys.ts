@@ -191,16 +191,17 @@ const CORE_KEY_TABLE: readonly RedisKeyDoc[] = [
 	{
 		key: '`<prefix>health:<service>:status`',
 		type: 'string',
-		ttl: '60 s',
-		writtenBy: 'platform code (`Coordination.health`, core/redis/health.ts)',
-		meaning: '`ok` or `down` (e.g. `widip:health:glpi:status`); absent = unknown',
+		ttl: 'healthTtlSeconds of the last breaker report (120 s default); 60 s from `Coordination.health`',
+		writtenBy: 'circuit breaker: every report (Coordination Record, the runtime\'s GLPI client, core/breaker); `Coordination.health` (core/redis/health.ts)',
+		meaning:
+			'The health flag as a view of the circuit breaker: `ok` (closed) or `down` (open or half-open) at the last report (e.g. `widip:health:glpi:status`); absent = unknown, so a dead Health-Check never leaves a stale `ok`',
 	},
 	{
 		key: '`<prefix>health:<service>:down_alert_sent`',
 		type: 'string',
-		ttl: '300 s',
-		writtenBy: 'platform code (`Coordination.health`, core/redis/health.ts)',
-		meaning: 'Anti-spam flag: set when the "service down" mail went out',
+		ttl: 'alertIntervalSeconds (300 s default)',
+		writtenBy: 'circuit breaker: the report that opens it, or the first failure report per interval while it stays down; `Coordination.health` (claimDownAlert)',
+		meaning: 'Anti-spam flag, value = when the "service down" mail went out: its taker alone is told notifyDown; deleted when the breaker closes (or the flag is set `ok`), so the next outage alerts again',
 	},
 ];
 

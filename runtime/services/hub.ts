@@ -109,7 +109,8 @@ export class ServiceHub {
 		const { logger, settings } = this;
 		switch (service) {
 			case 'glpi':
-				return settings.glpi && new GlpiClient(settings.glpi, logger);
+				// GLPI calls go through the shared breaker (default settings) when the runtime has its Redis.
+				return settings.glpi && new GlpiClient(settings.glpi, logger, { circuit: this.options.coordination?.breakers.circuit('glpi') });
 			case 'observium':
 				return settings.observium && new ObserviumClient(settings.observium, logger);
 			case 'phibee':
