@@ -81,6 +81,8 @@ function describe(result: Omit<IntakeResult, 'message'>, hostname: string): stri
 			return `New incident ${id} for ${hostname} (a reminder of a problem not known yet)`;
 		case 'site_device_added':
 			return `${hostname} joins site incident ${id} (${result.site}): ${result.incident?.devices.length ?? 0} device(s)`;
+		case 'device_check_added':
+			return `Another check of ${hostname} failed: joins incident ${id}`;
 		case 'reopened':
 			return `${hostname} failed again soon after recovering: incident ${id} reopened`;
 		case 'flapping_started':

@@ -66,9 +66,9 @@ export const INCIDENT_KEY_TABLE: readonly RedisKeyDoc[] = [
 	{
 		key: '`<prefix>incident:site:<site hash>`',
 		type: 'string',
-		ttl: 'site window (300 s default), renewed when a device of the site joins',
+		ttl: '2 × site window (300 s default), renewed at each failure of the site\'s incident',
 		writtenBy: 'Incident Intake',
-		meaning: 'Id of the site\'s open incident that other failing devices of the site join',
+		meaning: '`<incident id>|<last failure ms>`: the site\'s open incident, which another failing device of the site joins within the site window',
 	},
 	{
 		key: '`<prefix>incident:open`',

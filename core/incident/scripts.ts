@@ -130,8 +130,10 @@ end
 -- The site's incident stays the one its other devices join while its devices keep failing.
 local function holdSite()
   if not hasSite then return end
-  local current = redis.call('GET', siteKey)
-  if not current or current == incId then redis.call('SET', siteKey, incId, 'PX', siteWindowMs) end
+  local current, at = string.match(redis.call('GET', siteKey) or '', '^([^|]+)|(%d+)$')
+  if not current or current == incId or now - tonumber(at) > siteWindowMs then
+    redis.call('SET', siteKey, incId .. '|' .. tostring(now), 'PX', siteWindowMs * 2)
+  end
 end
 
 local function notified(field)
@@ -150,7 +152,7 @@ local function close(reason)
   redis.call('ZREM', openKey, incId)
   redis.call('ZADD', recentKey, now, incId)
   redis.call('ZREMRANGEBYRANK', recentKey, 0, -1001)
-  if hasSite and redis.call('GET', siteKey) == incId then redis.call('DEL', siteKey) end
+  if hasSite and string.match(redis.call('GET', siteKey) or '', '^([^|]*)') == incId then redis.call('DEL', siteKey) end
   notified(nil)
   touch(closedTtl)
   saveFp(incId)
@@ -213,22 +215,28 @@ local member = '1|' .. tostring(now) .. '|' .. hostname .. '|' .. upstream .. '|
 
 -- Another device of this site failed a moment ago: same incident, one more device.
 if hasSite then
-  local siteId = redis.call('GET', siteKey)
-  if siteId then
+  -- '<id>|<last failure ms>': the window is judged on the caller's clock, the key's TTL only tidies up.
+  local siteId, siteAt = string.match(redis.call('GET', siteKey) or '', '^([^|]+)|(%d+)$')
+  if siteId and now - tonumber(siteAt) <= siteWindowMs then
     incKey = P .. siteId
     devKey = incKey .. ':devices'
     if redis.call('HGET', incKey, 'status') == 'open' then
       incId = siteId
-      redis.call('PEXPIRE', siteKey, siteWindowMs)
+      holdSite()
       if redis.call('HLEN', devKey) >= maxDevices then
         redis.call('HINCRBY', incKey, 'devicesNotListed', 1)
         touch(openTtl); saveFp(incId)
         return finish('suppressed', 'site_incident_full', incId, flapping, pc, nil)
       end
+      -- Another check of a device already in the incident is related, but does not make it a site incident.
+      local sameDevice = false
+      for _, value in ipairs(redis.call('HVALS', devKey)) do
+        if string.lower(string.match(value, '^%d|%d+|([^|]*)|') or '') == string.lower(hostname) then sameDevice = true end
+      end
       redis.call('HSET', devKey, fp, member)
-      redis.call('HSET', incKey, 'kind', 'site')
+      if not sameDevice then redis.call('HSET', incKey, 'kind', 'site') end
       notified(nil); touch(openTtl); saveFp(incId)
-      return finish('update', 'site_device_added', incId, flapping, pc, nil)
+      return finish('update', sameDevice and 'device_check_added' or 'site_device_added', incId, flapping, pc, nil)
     end
   end
 end
@@ -241,7 +249,7 @@ redis.call('HSET', incKey, 'id', incId, 'kind', 'device', 'status', 'open', 'sit
   'claim', claimToken, 'claimUntil', tostring(now + claimTtl))
 redis.call('HSET', devKey, fp, member)
 redis.call('ZADD', openKey, now, incId)
-if hasSite then redis.call('SET', siteKey, incId, 'PX', siteWindowMs) end
+holdSite()
 touch(openTtl); saveFp(incId)
 return finish('new', kind == 'reminder' and 'reminder_without_incident' or 'first_alert', incId, flapping, pc, claimToken)
 `;
