@@ -1,6 +1,7 @@
 /** `npm run bench`: every benchmark prints its own baseline, measured in the same run. */
 import { benchActiveDirectory } from './ad';
 import { benchGpuProxy } from './gpu-proxy';
+import { benchIncidentStorm } from './incident-storm';
 import { benchLockHandoff } from './lock-handoff';
 import { benchLockRecovery } from './lock-recovery';
 import { benchMcp } from './mcp';
@@ -12,6 +13,7 @@ async function main(): Promise<void> {
 	await benchActiveDirectory();
 	await benchGpuProxy();
 	await benchMcp();
+	await benchIncidentStorm();
 }
 
 main().catch((error) => {
