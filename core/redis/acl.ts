@@ -71,6 +71,10 @@ const PLATFORM_COMMANDS = [
 	'+zrevrange',
 	'+zrevrangebyscore',
 	'+zremrangebyscore',
+	// called by the incident engine's scripts (core/incident/scripts.ts)
+	'+hincrby',
+	'+hvals',
+	'+hlen',
 	// called by the circuit breaker's scripts (core/breaker/scripts.ts)
 	'+zcount',
 	'+zremrangebyrank',

@@ -10,7 +10,7 @@ import { SAFEGUARD_CREDENTIAL, widipSafeguardConnectionTest } from '../shared/sa
 const OPERATIONS = catalogue.list({ service: 'incident' });
 
 /** Intake Alert's outputs, in this order: where each decision goes. */
-export const INTAKE_OUTPUTS = ['New Incident', 'Update', 'Recovered', 'Suppressed'] as const;
+const INTAKE_OUTPUTS = ['New Incident', 'Update', 'Recovered', 'Suppressed'] as const;
 const DECISION_OUTPUT: Record<string, number> = { new: 0, update: 1, recovered: 2, suppressed: 3 };
 
 /**

@@ -123,7 +123,7 @@ describe('ServiceHub from the runtime settings', () => {
 	it('runs catalogue operations of every service against the simulators, one client each, one GLPI session, closed once', async () => {
 		const logger = captureLogger();
 		const hub = new ServiceHub(loadServiceSettings(env), { logger, coordination });
-		expect(hub.configured()).toEqual(['redis', 'glpi', 'observium', 'phibee', 'mysecret', 'mail']);
+		expect(hub.configured()).toEqual(['redis', 'incident', 'breaker', 'claim', 'glpi', 'observium', 'phibee', 'mysecret', 'mail']);
 
 		const clients = hub.clients();
 		expect(Object.keys(clients)).toEqual(hub.configured());
@@ -318,6 +318,10 @@ describe('ServiceHub from the runtime settings', () => {
 		const description = hub.describe();
 		expect(description).toEqual({
 			redis: `${coordination.config.host}:${coordination.config.port}`,
+			// incidents, breakers and claims live in the runtime's own Redis
+			incident: `${coordination.config.host}:${coordination.config.port}`,
+			breaker: `${coordination.config.host}:${coordination.config.port}`,
+			claim: `${coordination.config.host}:${coordination.config.port}`,
 			glpi: new URL(env.WIDIP_GLPI_URL).host,
 			observium: new URL(env.WIDIP_OBSERVIUM_URL).host,
 			phibee: new URL(env.WIDIP_PHIBEE_URL).host,
