@@ -54,7 +54,10 @@ export const incidentIntake = defineOperation({
 		...settingsShape,
 	}),
 	output: decisionOutput,
-	handler: async ({ alert, ...settings }, coordination) => coordination.incidents.intake(alert, settingsOf(settings, 'incident.intake')),
+	handler: async ({ alert, ...settings }, coordination) => {
+		const resolved = settingsOf(settings, 'incident.intake');
+		return await coordination.guard('incident.intake', () => coordination.incidents.intake(alert, resolved));
+	},
 });
 
 export const incidentReview = defineOperation({
@@ -68,7 +71,10 @@ export const incidentReview = defineOperation({
 	workflowOnly: true,
 	input: z.strictObject({ ...settingsShape }),
 	output: z.object({ reviewed: z.number().int(), changes: z.array(decisionOutput) }),
-	handler: async (settings, coordination) => coordination.incidents.review(settingsOf(settings, 'incident.review')),
+	handler: async (settings, coordination) => {
+		const resolved = settingsOf(settings, 'incident.review');
+		return await coordination.guard('incident.review', () => coordination.incidents.review(resolved));
+	},
 });
 
 export const incidentGet = defineOperation({
@@ -82,7 +88,7 @@ export const incidentGet = defineOperation({
 	input: z.strictObject({ incidentId }),
 	output: z.object({ found: z.boolean(), incident: incidentViewSchema.nullable() }),
 	handler: async ({ incidentId }, coordination) => {
-		const incident = await coordination.incidents.get(incidentId);
+		const incident = await coordination.guard('incident.get', () => coordination.incidents.get(incidentId));
 		return { found: incident !== null, incident };
 	},
 });
@@ -100,7 +106,7 @@ export const incidentList = defineOperation({
 	}),
 	output: z.object({ count: z.number().int(), incidents: z.array(incidentViewSchema) }),
 	handler: async ({ status, limit }, coordination) => {
-		const incidents = await coordination.incidents.list(status, limit);
+		const incidents = await coordination.guard('incident.list', () => coordination.incidents.list(status, limit));
 		return { count: incidents.length, incidents };
 	},
 });
@@ -132,7 +138,8 @@ export const incidentClaimDiagnosis = defineOperation({
 		heldUntil: z.string().nullable().optional(),
 		incident: incidentViewSchema.nullable(),
 	}),
-	handler: async ({ incidentId, claimSeconds }, coordination) => coordination.incidents.claimDiagnosis(incidentId, claimSeconds * 1000),
+	handler: async ({ incidentId, claimSeconds }, coordination) =>
+		coordination.guard('incident.claim_diagnosis', () => coordination.incidents.claimDiagnosis(incidentId, claimSeconds * 1000)),
 });
 
 export const incidentSaveDiagnosis = defineOperation({
@@ -159,7 +166,8 @@ export const incidentSaveDiagnosis = defineOperation({
 			.meta({ title: 'Diagnosis', rows: 6 }),
 	}),
 	output: z.object({ saved: z.boolean(), why: z.string().nullable(), incident: incidentViewSchema.nullable() }),
-	handler: async ({ incidentId, claimToken, diagnosis }, coordination) => coordination.incidents.saveDiagnosis(incidentId, claimToken, diagnosis),
+	handler: async ({ incidentId, claimToken, diagnosis }, coordination) =>
+		coordination.guard('incident.save_diagnosis', () => coordination.incidents.saveDiagnosis(incidentId, claimToken, diagnosis)),
 });
 
 export const incidentOperations = [incidentIntake, incidentReview, incidentGet, incidentList, incidentClaimDiagnosis, incidentSaveDiagnosis];
