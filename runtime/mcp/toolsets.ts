@@ -10,7 +10,7 @@ export type ToolsetPatterns = Record<string, string[]>;
 
 export const DEFAULT_TOOLSETS: ToolsetPatterns = {
 	// Proactif's diagnosis: reads only.
-	sentinel: ['observium.*', 'phibee.*', 'glpi.search_client', 'glpi.get_ticket'],
+	sentinel: ['observium.*', 'phibee.*', 'glpi.search_client', 'glpi.get_ticket', 'incident.get', 'incident.list'],
 	// What the seed's Notifier agent did: tickets and mails.
 	notifier: ['glpi.create_ticket', 'glpi.add_followup', 'mail.send_template_mail', 'mail.send_mail'],
 	// The Assist agent: read the ticket, check the account, unlock or reset, tell the person, follow up.
