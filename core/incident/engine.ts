@@ -210,8 +210,11 @@ export class IncidentEngine {
 		const ids = await this.redis.zrange(this.keys.open, '0', '999');
 		const changes: IntakeResult[] = [];
 		let reviewed = 0;
+		const gone: string[] = [];
 		for (const id of ids) {
 			const [flapping, devices] = await Promise.all([this.redis.hget(this.keys.record(id), 'flapping'), this.redis.hgetall(this.keys.devices(id))]);
+			// An incident forgotten after its TTL leaves the open index here (the oldest come first).
+			if (flapping === null) gone.push(id);
 			if (flapping !== '1') continue;
 			for (const [fingerprint, member] of Object.entries(devices)) {
 				reviewed++;
@@ -230,6 +233,7 @@ export class IncidentEngine {
 				changes.push({ ...result, message: describe(result, hostname) });
 			}
 		}
+		if (gone.length > 0) await this.redis.zrem(this.keys.open, ...gone);
 		return { reviewed, changes };
 	}
 

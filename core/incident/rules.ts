@@ -2,20 +2,34 @@ import type { IncidentAlert } from './alert';
 import type { IncidentSettings, MaintenanceWindow } from './settings';
 
 /**
- * Hostname patterns: `*` and `?` only, whole name, case-insensitive. Hand-written rather than a glob
- * library: names have no path separators, braces or classes, and the settings schema already limits
- * the characters, so there is nothing for a library's extra syntax to do but surprise.
+ * Hostname patterns: `*` (any run of characters) and `?` (one), whole name, case-insensitive.
+ * Hand-written rather than a glob library or a RegExp: names have no path separators, braces or
+ * classes, and this greedy matcher with one backtrack point runs in O(name × pattern) whatever the
+ * pattern, where a RegExp of many `.*` can take exponential time on a long hostname.
  */
-const compiled = new Map<string, RegExp>();
 export function globMatches(pattern: string, name: string): boolean {
-	let regex = compiled.get(pattern);
-	if (!regex) {
-		const body = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-		regex = new RegExp(`^${body}$`, 'i');
-		if (compiled.size > 10_000) compiled.clear();
-		compiled.set(pattern, regex);
+	const p = pattern.toLowerCase();
+	const n = name.toLowerCase();
+	let pi = 0;
+	let ni = 0;
+	let star = -1;
+	let resume = 0;
+	while (ni < n.length) {
+		if (pi < p.length && (p[pi] === '?' || p[pi] === n[ni])) {
+			pi++;
+			ni++;
+		} else if (pi < p.length && p[pi] === '*') {
+			star = pi++;
+			resume = ni;
+		} else if (star >= 0) {
+			pi = star + 1;
+			ni = ++resume;
+		} else {
+			return false;
+		}
 	}
-	return regex.test(name);
+	while (pi < p.length && p[pi] === '*') pi++;
+	return pi === p.length;
 }
 
 const anyMatches = (patterns: readonly string[], name: string) => patterns.some((pattern) => globMatches(pattern, name));

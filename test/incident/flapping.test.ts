@@ -1,5 +1,6 @@
 import { resolveSettings } from '../../core/incident/settings';
 import { nextFlapping, percentStateChange, transitionWeight } from '../../core/incident/flapping';
+import { globMatches } from '../../core/incident/rules';
 import type { Coordination } from '../../core/redis/coordination';
 import { connectTest, dropPrefix } from '../support/redis';
 import { observiumAlert, T0 } from './support';
@@ -114,5 +115,23 @@ describe('flap detection: Nagios weighted state changes with hysteresis', () => 
 			expect(seen.slice(4, 23).every((step) => step.decision === 'suppressed' && step.reason === 'flapping')).toBe(true);
 			expect(seen[23]).toMatchObject({ decision: 'update', reason: 'flapping_stopped' });
 		});
+	});
+});
+
+describe('hostname patterns', () => {
+	it('match whole names with * and ?, case-insensitively', () => {
+		expect(globMatches('*-RTR*', 'ehpad-bellevue-rtr01')).toBe(true);
+		expect(globMatches('EHPAD-*-SW0?', 'EHPAD-Lilas-SW01')).toBe(true);
+		expect(globMatches('EHPAD-*-SW0?', 'EHPAD-Lilas-SW012')).toBe(false);
+		expect(globMatches('SW01', 'XSW01')).toBe(false);
+		expect(globMatches('*', '')).toBe(true);
+		expect(globMatches('a.b', 'aXb')).toBe(false);
+	});
+
+	// As a RegExp (`.*a.*a…`) this backtracks for hours; the matcher is O(name × pattern), so the
+	// test ends well inside Jest's 5 s timeout.
+	it('a hostile pattern of many stars against a long name answers', () => {
+		expect(globMatches(`${'*a'.repeat(120)}*b`, 'a'.repeat(253))).toBe(false);
+		expect(globMatches(`${'*a'.repeat(120)}*`, 'a'.repeat(253))).toBe(true);
 	});
 });
