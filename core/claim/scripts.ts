@@ -1,6 +1,9 @@
 /**
  * Lua scripts of ticket claims; each runs atomically, so two workers can never both claim a
- * ticket, and a claim or a done marker changes only by its token. Times are Redis's (TIME).
+ * ticket, and a claim or a done marker changes only by its token. Times are Redis's (TIME), and
+ * expiries are set as absolute times (PXAT, PEXPIREAT) and read back with PEXPIRETIME, so the
+ * "held until" a worker is told is exactly when the claim ends (a relative PX counts from the
+ * script's start, a few ms off TIME).
  *
  * KEYS: 1 claim (`<token> <claimed at ms> <owner>`, expiring with the claim), 2 done
  * (`<done at ms> <token> <owner>`). Owners hold no spaces (checked before).
@@ -39,11 +42,11 @@ end
 local current = redis.call('GET', KEYS[1])
 if current then
   local _, owner = holder(current)
-  return {0, 'held', owner, now + math.max(0, redis.call('PTTL', KEYS[1]))}
+  return {0, 'held', owner, redis.call('PEXPIRETIME', KEYS[1])}
 end
-local ttl = tonumber(ARGV[2])
-redis.call('SET', KEYS[1], ARGV[1] .. ' ' .. now .. ' ' .. ARGV[3], 'PX', ttl)
-return {1, '', '', now + ttl}
+local expires = now + tonumber(ARGV[2])
+redis.call('SET', KEYS[1], ARGV[1] .. ' ' .. now .. ' ' .. ARGV[3], 'PXAT', expires)
+return {1, '', '', expires}
 `;
 
 /** ARGV: token. Compare-and-delete: 1 when released, 0 (nothing changed) when the token does not hold it. */
@@ -56,9 +59,9 @@ return 1
 /** ARGV: token, ttl ms. Returns the new expiry (ms) when renewed, 0 when the token no longer holds it. */
 export const RENEW = `${COMMON}
 if holder(redis.call('GET', KEYS[1])) ~= ARGV[1] then return 0 end
-local ttl = tonumber(ARGV[2])
-redis.call('PEXPIRE', KEYS[1], ttl)
-return now_ms() + ttl
+local expires = now_ms() + tonumber(ARGV[2])
+redis.call('PEXPIREAT', KEYS[1], expires)
+return expires
 `;
 
 /**
@@ -80,10 +83,10 @@ end
 local current = redis.call('GET', KEYS[1])
 local by, owner = holder(current)
 if current and by ~= token then
-  return {0, 'held', owner, now + math.max(0, redis.call('PTTL', KEYS[1]))}
+  return {0, 'held', owner, redis.call('PEXPIRETIME', KEYS[1])}
 end
 if not current then owner = ARGV[3] end
-redis.call('SET', KEYS[2], now .. ' ' .. token .. ' ' .. owner, 'PX', keep)
+redis.call('SET', KEYS[2], now .. ' ' .. token .. ' ' .. owner, 'PXAT', now + keep)
 local how = 'late'
 if current then
   redis.call('DEL', KEYS[1])

@@ -78,6 +78,8 @@ const PLATFORM_COMMANDS = [
 	// called by the circuit breaker's scripts (core/breaker/scripts.ts)
 	'+zcount',
 	'+zremrangebyrank',
+	// called by the ticket claims' scripts (core/claim/scripts.ts)
+	'+pexpiretime',
 	'+xadd',
 	'+xrange',
 	'+xgroup|create',
