@@ -162,6 +162,12 @@ describe('Redis ACL users (private redis-server)', () => {
 			['SET', [`${PREFIX}gpu:{ollama}:slots`, 'x']],
 			['SET', [`${PREFIX}health:glpi:status`, 'ok']],
 			['SET', [`${PREFIX}incident:1`, 'x']],
+			['HSET', [`${PREFIX}breaker:glpi`, 'state', 'closed']],
+			['HGET', [`${PREFIX}breaker:glpi`, 'state']],
+			['DEL', [`${PREFIX}breaker:glpi:failures`]],
+			['SET', [`${PREFIX}claim:ticket:1`, 'x']],
+			['GET', [`${PREFIX}claim:done:1`]],
+			['DEL', [`${PREFIX}claim:done:1`]],
 			['SET', ['other-tenant:cache:x', 'x']],
 			['KEYS', ['*']],
 			['SCAN', ['0']],
@@ -180,6 +186,18 @@ describe('Redis ACL users (private redis-server)', () => {
 			const error = (await agent.redis.call(command, ...args).catch((e: unknown) => e)) as Error;
 			expect(error).toBeInstanceOf(Error);
 			expect(error.message).toMatch(NOPERM);
+		});
+
+		it('cannot run the breaker or claim code: its scripts touch platform keys', async () => {
+			for (const work of [
+				() => agent.breakers.status('glpi'),
+				() => agent.breakers.record('glpi', 'failure'),
+				() => agent.claims.claim(1),
+			]) {
+				const error = await agent.guard('platform', work).catch((e: unknown) => e);
+				expect(error).toMatchObject({ kind: 'auth', message: expect.stringMatching(/lacks permission/) });
+			}
+			expect(await admin.redis.exists(`${PREFIX}breaker:glpi`, `${PREFIX}claim:ticket:1`)).toBe(0);
 		});
 
 		it("a refusal through the nodes' error mapping says the user lacks permission", async () => {
@@ -297,6 +315,36 @@ describe('Redis ACL users (private redis-server)', () => {
 			} finally {
 				await slots.close();
 			}
+		});
+
+		it('runs the circuit breaker and ticket claims: open, probe, close, status, claim, renew, release, complete', async () => {
+			const settings = { failureThreshold: 2, openSeconds: 0.05 };
+			const breakers = platform.breakers;
+			expect(await breakers.check('glpi', settings)).toMatchObject({ role: 'normal' });
+			await breakers.record('glpi', 'failure', settings);
+			expect(await breakers.record('glpi', 'failure', settings)).toMatchObject({ transition: 'opened', notifyDown: true });
+			expect(await breakers.record('glpi', 'failure', settings)).toMatchObject({ state: 'open', notifyDown: false });
+			expect(await breakers.status('glpi')).toMatchObject({ state: 'open', healthy: 'down' });
+			await new Promise((resolve) => setTimeout(resolve, 60));
+			const probe = await breakers.check('glpi', settings);
+			expect(probe.role).toBe('probe');
+			expect(await breakers.record('glpi', 'failure', settings, probe.probeToken)).toMatchObject({ transition: 'reopened' });
+			await new Promise((resolve) => setTimeout(resolve, 60));
+			const next = await breakers.check('glpi', settings);
+			expect(await breakers.record('glpi', 'success', settings, next.probeToken)).toMatchObject({ transition: 'closed' });
+			expect(await breakers.status('glpi')).toMatchObject({ state: 'closed', healthy: 'ok' });
+			expect(await catalogue.run('breaker.status', { service: 'glpi' }, { breaker: platform })).toMatchObject({ state: 'closed' });
+
+			const claim = await platform.claims.claim(7, { owner: 'assist-1' });
+			if (!claim.claimed) throw new Error('expected the claim');
+			expect(await platform.claims.claim(7)).toMatchObject({ claimed: false, reason: 'held' });
+			expect(await platform.claims.renew(7, claim.token, 60)).toBeGreaterThan(0);
+			expect(await platform.claims.complete(7, 'a'.repeat(32))).toMatchObject({ completed: false, reason: 'held' });
+			expect(await platform.claims.release(7, claim.token)).toBe(true);
+			const again = await platform.claims.claim(7);
+			if (!again.claimed) throw new Error('expected the claim');
+			expect(await platform.claims.complete(7, again.token)).toMatchObject({ completed: true, how: 'completed' });
+			expect(await platform.claims.claim(7)).toMatchObject({ claimed: false, reason: 'done' });
 		});
 
 		it.each([
