@@ -189,11 +189,12 @@ describe('Redis ACL users (private redis-server)', () => {
 		});
 
 		it('cannot run the breaker or claim code: its scripts touch platform keys', async () => {
-			for (const work of [
+			const platformCalls: Array<() => Promise<unknown>> = [
 				() => agent.breakers.status('glpi'),
 				() => agent.breakers.record('glpi', 'failure'),
 				() => agent.claims.claim(1),
-			]) {
+			];
+			for (const work of platformCalls) {
 				const error = await agent.guard('platform', work).catch((e: unknown) => e);
 				expect(error).toMatchObject({ kind: 'auth', message: expect.stringMatching(/lacks permission/) });
 			}
