@@ -15,11 +15,11 @@ export default [
 		},
 	},
 	{
-		files: ['test/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts', 'runtime/**/*.ts'],
+		files: ['test/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts', 'runtime/**/*.ts', 'sandbox/**/*.ts'],
 		rules: {
-			// Tests, benchmarks and the runtime's CLI print to the terminal by design.
+			// Tests, benchmarks, the sandbox and the runtime's CLI print to the terminal by design.
 			'no-console': 'off',
-			// These guard code that n8n loads into its process. Tests, benchmarks and the runtime are
+			// These guard code that n8n loads into its process. Tests, benchmarks, the sandbox and the runtime are
 			// never loaded by n8n: they start real servers (redis-server, n8n) and use fixed test
 			// passwords on purpose.
 			'@n8n/community-nodes/no-dangerous-functions': 'off',
@@ -37,7 +37,7 @@ export default [
 		},
 	},
 	{
-		files: ['core/**/*.ts', 'runtime/**/*.ts'],
+		files: ['core/**/*.ts', 'runtime/**/*.ts', 'sandbox/**/*.ts'],
 		rules: {
 			// core/ and runtime/ never import n8n: they throw our WidipError hierarchy, which the node
 			// layer (nodes/shared/execute-operation.ts) turns into NodeOperationError with itemIndex.

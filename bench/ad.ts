@@ -7,7 +7,7 @@
 import { createAdClient } from '../core/ad/factory';
 import { catalogue } from '../core/catalogue';
 import { MySecretClient } from '../core/mysecret/client';
-import { createMySecretSimulator } from '../runtime/simulators/mysecret';
+import { createMySecretSimulator } from '../sandbox/simulators/mysecret';
 import { adminClient, createOu, ldapsConfig, makeUser, removeTree } from '../test/ad/support';
 import { ensureDc, leaseHolder, releaseDc } from '../test/support/samba-dc';
 import { nowMs, summary } from './stats';

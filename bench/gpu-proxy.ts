@@ -14,7 +14,7 @@ import { Pool } from 'undici';
 
 import type { GpuProxyConfig } from '../runtime/gpu/config';
 import { buildGpuProxy, startGpuProxy, type GpuProxy } from '../runtime/gpu/proxy';
-import { createFakeOllama, type FakeOllama } from '../runtime/simulators/ollama';
+import { createFakeOllama, type FakeOllama } from '../sandbox/simulators/ollama';
 import { nowMs, percentile, summary } from './stats';
 
 const MODEL = 'qwen2.5:7b';

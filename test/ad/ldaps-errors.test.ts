@@ -10,7 +10,7 @@ import { createAdClient } from '../../core/ad/factory';
 import { LdapBackend } from '../../core/ad/ldap-backend';
 import { catalogue } from '../../core/catalogue';
 import { MySecretClient } from '../../core/mysecret/client';
-import { createMySecretSimulator, type MySecretSimulator } from '../../runtime/simulators/mysecret';
+import { createMySecretSimulator, type MySecretSimulator } from '../../sandbox/simulators/mysecret';
 import { captureLogger } from '../support/capture-logger';
 import { freePort } from '../support/redis';
 import { adminClient, createOu, ensureDc, ldapsConfig, makeUser, rejection, removeTree, reveal, uniqueName, userBind, type SambaDc } from './support';

@@ -4,7 +4,7 @@ import type { AdClient } from '../../core/ad/client';
 import { createAdClient } from '../../core/ad/factory';
 import { catalogue } from '../../core/catalogue';
 import { MySecretClient } from '../../core/mysecret/client';
-import { createMySecretSimulator, type MySecretSimulator } from '../../runtime/simulators/mysecret';
+import { createMySecretSimulator, type MySecretSimulator } from '../../sandbox/simulators/mysecret';
 import { captureLogger } from '../support/capture-logger';
 import {
 	adminClient,

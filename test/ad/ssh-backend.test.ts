@@ -10,7 +10,7 @@ import { sshConfigSchema } from '../../core/ad/config';
 import { SshBackend } from '../../core/ad/ssh-backend';
 import { catalogue } from '../../core/catalogue';
 import { MySecretClient } from '../../core/mysecret/client';
-import { createMySecretSimulator, type MySecretSimulator } from '../../runtime/simulators/mysecret';
+import { createMySecretSimulator, type MySecretSimulator } from '../../sandbox/simulators/mysecret';
 import { captureLogger } from '../support/capture-logger';
 import { startSshServer, type SshTestServer } from './ssh-server';
 import { expectCheckedWrite, expectExchange, onlyCheckedWrite, onlyExchange, timed } from './ssh-support';

@@ -1,6 +1,6 @@
 import type { Client } from 'ldapts';
 
-import { createMySecretSimulator, type MySecretSimulator } from '../../runtime/simulators/mysecret';
+import { createMySecretSimulator, type MySecretSimulator } from '../../sandbox/simulators/mysecret';
 import { adminClient, createOu, ldapsConfig, makeUser, removeTree, reveal, uniqueName, userBind, type TestUser } from '../ad/support';
 import { ensureDc, type SambaDc } from '../support/samba-dc';
 import { loadWorkflow, N8nHarness, outputItems } from './harness';

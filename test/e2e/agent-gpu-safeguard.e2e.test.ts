@@ -1,8 +1,8 @@
 import { Coordination } from '../../core/redis/coordination';
 import { Approvals } from '../../core/safeguard/approvals';
 import { buildGpuProxy, startGpuProxy, type GpuProxy } from '../../runtime/gpu/proxy';
-import { createGlpiSimulator, type GlpiSimulator } from '../../runtime/simulators/glpi/server';
-import { createFakeOllama, type FakeOllama } from '../../runtime/simulators/ollama';
+import { createGlpiSimulator, type GlpiSimulator } from '../../sandbox/simulators/glpi/server';
+import { createFakeOllama, type FakeOllama } from '../../sandbox/simulators/ollama';
 import { REDIS_HOST, REDIS_PORT, testPrefix } from '../support/redis';
 import { loadWorkflow, N8nHarness, outputItems } from './harness';
 

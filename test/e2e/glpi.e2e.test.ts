@@ -1,5 +1,5 @@
 import { catalogue } from '../../core/catalogue';
-import { createGlpiSimulator, type GlpiSimulator } from '../../runtime/simulators/glpi/server';
+import { createGlpiSimulator, type GlpiSimulator } from '../../sandbox/simulators/glpi/server';
 import { loadWorkflow, N8nHarness, outputItems } from './harness';
 
 const USER_TOKEN = 'widip-sim-user-token';

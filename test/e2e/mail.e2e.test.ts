@@ -1,4 +1,4 @@
-import { SINK_USER, SmtpSink } from '../../runtime/simulators/smtp-sink';
+import { SINK_USER, SmtpSink } from '../../sandbox/simulators/smtp-sink';
 import { loadWorkflow, N8nHarness, outputItems } from './harness';
 
 /**

@@ -1,8 +1,8 @@
 import { Coordination } from '../../core/redis/coordination';
 import { serve, type Serving } from '../../runtime/cli';
 import { buildGpuProxy, startGpuProxy, type GpuProxy } from '../../runtime/gpu/proxy';
-import { createFakeOllama, type FakeOllama } from '../../runtime/simulators/ollama';
-import { createObserviumSimulator, type ObserviumSimulator } from '../../runtime/simulators/observium';
+import { createFakeOllama, type FakeOllama } from '../../sandbox/simulators/ollama';
+import { createObserviumSimulator, type ObserviumSimulator } from '../../sandbox/simulators/observium';
 import { REDIS_HOST, REDIS_PORT, testPrefix } from '../support/redis';
 import { loadWorkflow, N8nHarness, outputItems, type ExecutionResult } from './harness';
 

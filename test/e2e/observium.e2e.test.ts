@@ -1,7 +1,7 @@
 import { catalogue } from '../../core/catalogue';
 import { normalizeAlert } from '../../core/observium/alert-webhook';
 import { ObserviumClient } from '../../core/observium/client';
-import { createObserviumSimulator, type ObserviumSimulator } from '../../runtime/simulators/observium';
+import { createObserviumSimulator, type ObserviumSimulator } from '../../sandbox/simulators/observium';
 import { loadWorkflow, N8nHarness, outputItems } from './harness';
 
 /**

@@ -1,5 +1,5 @@
-import { createMySecretSimulator, type MySecretSimulator } from '../../runtime/simulators/mysecret';
-import { createPhibeeSimulator, type PhibeeSimulator } from '../../runtime/simulators/phibee';
+import { createMySecretSimulator, type MySecretSimulator } from '../../sandbox/simulators/mysecret';
+import { createPhibeeSimulator, type PhibeeSimulator } from '../../sandbox/simulators/phibee';
 import { loadWorkflow, N8nHarness, outputItems } from './harness';
 
 /**

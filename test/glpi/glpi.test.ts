@@ -2,8 +2,8 @@ import { catalogue } from '../../core/catalogue';
 import { GlpiClient } from '../../core/glpi/client';
 import type { GlpiConfigInput } from '../../core/glpi/config';
 import { PRIORITY, TICKET_STATUS, TICKET_TYPE, URGENCY_IMPACT } from '../../core/glpi/constants';
-import { createGlpiSimulator, type GlpiSimulator } from '../../runtime/simulators/glpi/server';
-import { glpiNow } from '../../runtime/simulators/glpi/state';
+import { createGlpiSimulator, type GlpiSimulator } from '../../sandbox/simulators/glpi/server';
+import { glpiNow } from '../../sandbox/simulators/glpi/state';
 import { captureLogger } from '../support/capture-logger';
 import { failure } from '../support/timed';
 

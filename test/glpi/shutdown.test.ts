@@ -1,4 +1,4 @@
-import type { RecordedRequest } from '../../runtime/simulators/base';
+import type { RecordedRequest } from '../../sandbox/simulators/base';
 import { failure } from '../support/timed';
 import { glpiHarness, sleep } from './support';
 

@@ -1,7 +1,7 @@
 import { catalogue } from '../../core/catalogue';
 import { GlpiClient } from '../../core/glpi/client';
 import type { GlpiConfigInput } from '../../core/glpi/config';
-import { createGlpiSimulator, type GlpiSimulator } from '../../runtime/simulators/glpi/server';
+import { createGlpiSimulator, type GlpiSimulator } from '../../sandbox/simulators/glpi/server';
 import { captureLogger } from '../support/capture-logger';
 
 export const USER_TOKEN = 'widip-sim-user-token';

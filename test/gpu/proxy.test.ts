@@ -6,7 +6,7 @@ import OpenAI from 'openai';
 
 import type { GpuProxyConfig } from '../../runtime/gpu/config';
 import { buildGpuProxy, startGpuProxy, type GpuProxy } from '../../runtime/gpu/proxy';
-import { createFakeOllama, type FakeOllama } from '../../runtime/simulators/ollama';
+import { createFakeOllama, type FakeOllama } from '../../sandbox/simulators/ollama';
 import { overlaps, sleep, until } from '../support/waiting';
 
 jest.setTimeout(60_000);

@@ -5,7 +5,7 @@ import { Ollama } from 'ollama';
 
 import type { Coordination } from '../../core/redis/coordination';
 import { buildGpuProxy, startGpuProxy, type GpuProxy } from '../../runtime/gpu/proxy';
-import { createFakeOllama, type FakeOllama } from '../../runtime/simulators/ollama';
+import { createFakeOllama, type FakeOllama } from '../../sandbox/simulators/ollama';
 import { connectTest, dropPrefix } from '../support/redis';
 import { overlaps, sleep, until } from '../support/waiting';
 

@@ -4,7 +4,7 @@ import { WidipError } from '../../core/errors';
 import { MailClient } from '../../core/mail/client';
 import { freePort, silentServer } from '../support/redis';
 import { capturingLogger, FROM, SMTP_PASSWORD, sinkClient, sinkConfig } from './support';
-import { SmtpSink } from '../../runtime/simulators/smtp-sink';
+import { SmtpSink } from '../../sandbox/simulators/smtp-sink';
 
 const message = { to: 'tech@widip.fr', subject: 'Coupure EHPAD', body: 'Corps confidentiel du message' };
 

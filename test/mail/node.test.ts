@@ -4,7 +4,7 @@ import { Mail } from '../../nodes/Mail/Mail.node';
 import { fakeExecuteContext } from '../support/n8n-context';
 import { freePort } from '../support/redis';
 import { FROM, SMTP_PASSWORD } from './support';
-import { SINK_USER, SmtpSink } from '../../runtime/simulators/smtp-sink';
+import { SINK_USER, SmtpSink } from '../../sandbox/simulators/smtp-sink';
 
 /** The node as the fake execution context presents it. */
 const MAIL_NODE = { type: 'n8n-nodes-widip.mail', name: 'Mail' };

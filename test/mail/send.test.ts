@@ -2,7 +2,7 @@ import { catalogue } from '../../core/catalogue';
 import { ValidationError } from '../../core/errors';
 import type { MailClient } from '../../core/mail/client';
 import { capturingLogger, FROM, SMTP_PASSWORD, sinkClient } from './support';
-import { SmtpSink } from '../../runtime/simulators/smtp-sink';
+import { SmtpSink } from '../../sandbox/simulators/smtp-sink';
 
 /** The three operations against a real SMTP server (smtp-server, AUTH required), mails parsed back. */
 describe('mail operations (real SMTP server)', () => {

@@ -1,7 +1,7 @@
 import type { Logger } from '../../core/logger';
 import { MailClient } from '../../core/mail/client';
 import type { MailConfigInput } from '../../core/mail/config';
-import { SINK_USER, type SmtpSink } from '../../runtime/simulators/smtp-sink';
+import { SINK_USER, type SmtpSink } from '../../sandbox/simulators/smtp-sink';
 
 export const SMTP_PASSWORD = 'Sm7p-Relay-Secret-42';
 export const FROM = 'Support WIDIP <support@widip.fr>';

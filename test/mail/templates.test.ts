@@ -7,7 +7,7 @@ import type { MailClient } from '../../core/mail/client';
 import { sendTemplateMail } from '../../core/mail/operations';
 import { BUILT_IN_TEMPLATES_DIR, renderTemplate, requiredVariables, TEMPLATE_NAMES } from '../../core/mail/templates';
 import { SMTP_PASSWORD, sinkClient } from './support';
-import { SmtpSink } from '../../runtime/simulators/smtp-sink';
+import { SmtpSink } from '../../sandbox/simulators/smtp-sink';
 
 const operation = 'mail.send_template_mail';
 

@@ -3,8 +3,8 @@ import http from 'node:http';
 
 import { Coordination } from '../../core/redis/coordination';
 import { serve, type Serving } from '../../runtime/cli';
-import { createGlpiSimulator, type GlpiSimulator } from '../../runtime/simulators/glpi/server';
-import { createObserviumSimulator, type ObserviumSimulator } from '../../runtime/simulators/observium';
+import { createGlpiSimulator, type GlpiSimulator } from '../../sandbox/simulators/glpi/server';
+import { createObserviumSimulator, type ObserviumSimulator } from '../../sandbox/simulators/observium';
 import { REDIS_HOST, REDIS_PORT, testPrefix } from '../support/redis';
 
 /** Agent keys of the MCP tests; `other` may use only the assist toolset. */

@@ -7,7 +7,7 @@ import { catalogue } from '../../core/catalogue';
 import { Coordination } from '../../core/redis/coordination';
 import { Approvals } from '../../core/safeguard/approvals';
 import type { Serving } from '../../runtime/cli';
-import type { GlpiSimulator } from '../../runtime/simulators/glpi/server';
+import type { GlpiSimulator } from '../../sandbox/simulators/glpi/server';
 import { REDIS_HOST, REDIS_PORT } from '../support/redis';
 import { KEYS, startRuntime, type McpRuntime } from './runtime';
 

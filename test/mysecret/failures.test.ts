@@ -1,7 +1,7 @@
 import { catalogue } from '../../core/catalogue';
 import { MySecretClient } from '../../core/mysecret/client';
-import { SimulatorServer, type Fault } from '../../runtime/simulators/base';
-import { createMySecretSimulator, type MySecretSimulator } from '../../runtime/simulators/mysecret';
+import { SimulatorServer, type Fault } from '../../sandbox/simulators/base';
+import { createMySecretSimulator, type MySecretSimulator } from '../../sandbox/simulators/mysecret';
 import { freePort } from '../support/redis';
 import { captureLogger as capturingLogger } from '../support/capture-logger';
 import { timed } from '../support/timed';

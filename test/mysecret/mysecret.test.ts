@@ -1,7 +1,7 @@
 import { catalogue } from '../../core/catalogue';
 import { ValidationError, type WidipError } from '../../core/errors';
 import { MySecretClient } from '../../core/mysecret/client';
-import { createMySecretSimulator, type MySecretSimulator } from '../../runtime/simulators/mysecret';
+import { createMySecretSimulator, type MySecretSimulator } from '../../sandbox/simulators/mysecret';
 import { captureLogger as capturingLogger } from '../support/capture-logger';
 
 const API_KEY = 'mysecret-test-key-3c9d';

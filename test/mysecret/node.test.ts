@@ -3,7 +3,7 @@ import type { IDataObject } from 'n8n-workflow';
 import { catalogue } from '../../core/catalogue';
 import { WidipMySecretApi } from '../../credentials/WidipMySecretApi.credentials';
 import { MySecret } from '../../nodes/MySecret/MySecret.node';
-import { createMySecretSimulator, type MySecretSimulator } from '../../runtime/simulators/mysecret';
+import { createMySecretSimulator, type MySecretSimulator } from '../../sandbox/simulators/mysecret';
 import { fakeExecuteContext } from '../support/n8n-context';
 
 const API_KEY = 'mysecret-node-key-8d21';

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { catalogue } from '../../core/catalogue';
 import { WidipError } from '../../core/errors';
 import { ObserviumClient } from '../../core/observium/client';
-import type { ObserviumSimulator } from '../../runtime/simulators/observium';
+import type { ObserviumSimulator } from '../../sandbox/simulators/observium';
 import { capturingLogger, clientFor, failure, PASSWORD, startSimulator } from './support';
 
 /**

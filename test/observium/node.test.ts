@@ -5,7 +5,7 @@ import { catalogue } from '../../core/catalogue';
 import { WidipObserviumApi } from '../../credentials/WidipObserviumApi.credentials';
 import { observiumConfigFromCredentials } from '../../nodes/Observium/connection';
 import { Observium } from '../../nodes/Observium/Observium.node';
-import type { ObserviumSimulator } from '../../runtime/simulators/observium';
+import type { ObserviumSimulator } from '../../sandbox/simulators/observium';
 import { fakeExecuteContext } from '../support/n8n-context';
 import { clientFor, PASSWORD, startSimulator } from './support';
 

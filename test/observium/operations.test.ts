@@ -1,6 +1,6 @@
 import { catalogue } from '../../core/catalogue';
 import type { ObserviumClient } from '../../core/observium/client';
-import { CHECKS, OBSERVIUM_SITES_DOWN, type ObserviumSimulator } from '../../runtime/simulators/observium';
+import { CHECKS, OBSERVIUM_SITES_DOWN, type ObserviumSimulator } from '../../sandbox/simulators/observium';
 import { clientFor, rawApi, startSimulator } from './support';
 
 /** Every Observium catalogue operation over real HTTP against the simulator. */

@@ -1,5 +1,5 @@
-import { siteDeviceId, type ObserviumSimulator } from '../../runtime/simulators/observium';
-import { SITES } from '../../runtime/simulators/seed-data';
+import { siteDeviceId, type ObserviumSimulator } from '../../sandbox/simulators/observium';
+import { SITES } from '../../sandbox/simulators/seed-data';
 import { PASSWORD, rawApi, startSimulator } from './support';
 
 /** The simulator answers as Observium's API is documented (refs/services.md §2), not as our client would like. */

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import type { ObserviumConfigInput } from '../../core/observium/config';
 import { ObserviumClient } from '../../core/observium/client';
 import type { Logger } from '../../core/logger';
-import { createObserviumSimulator, type ObserviumSimulator } from '../../runtime/simulators/observium';
+import { createObserviumSimulator, type ObserviumSimulator } from '../../sandbox/simulators/observium';
 
 /** A password unique to the run, so "it appears nowhere" checks cannot pass by accident. */
 export const PASSWORD = `Obs-${randomBytes(6).toString('hex')}-pw`;

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Ollama } from 'ollama';
 import OpenAI from 'openai';
 
-import { createFakeOllama, type FakeOllama, type FakeOllamaOptions } from '../../runtime/simulators/ollama';
+import { createFakeOllama, type FakeOllama, type FakeOllamaOptions } from '../../sandbox/simulators/ollama';
 
 /**
  * The fake Ollama is only worth something if the real clients cannot tell it from Ollama: every
@@ -12,7 +12,7 @@ import { createFakeOllama, type FakeOllama, type FakeOllamaOptions } from '../..
  * recording checks are what the GPU proxy's tests and benchmark will lean on.
  */
 
-const EXAMPLE_SCENARIO = path.join(__dirname, '../../runtime/simulators/ollama-scenario.example.json');
+const EXAMPLE_SCENARIO = path.join(__dirname, '../../sandbox/simulators/ollama-scenario.example.json');
 const MODEL = 'qwen2.5:7b';
 
 const started: FakeOllama[] = [];

@@ -1,7 +1,7 @@
 import { catalogue } from '../../core/catalogue';
 import { PhibeeClient } from '../../core/phibee/client';
-import { SimulatorServer, type Fault } from '../../runtime/simulators/base';
-import { createPhibeeSimulator, type PhibeeSimulator } from '../../runtime/simulators/phibee';
+import { SimulatorServer, type Fault } from '../../sandbox/simulators/base';
+import { createPhibeeSimulator, type PhibeeSimulator } from '../../sandbox/simulators/phibee';
 import { freePort } from '../support/redis';
 import { captureLogger as capturingLogger } from '../support/capture-logger';
 import { timed } from '../support/timed';

@@ -4,7 +4,7 @@ import { catalogue } from '../../core/catalogue';
 import { inputJsonSchema } from '../../core/catalogue/json-schema';
 import { WidipPhibeeApi } from '../../credentials/WidipPhibeeApi.credentials';
 import { Phibee } from '../../nodes/Phibee/Phibee.node';
-import { createPhibeeSimulator, type PhibeeSimulator } from '../../runtime/simulators/phibee';
+import { createPhibeeSimulator, type PhibeeSimulator } from '../../sandbox/simulators/phibee';
 import { fakeExecuteContext } from '../support/n8n-context';
 
 const API_KEY = 'phibee-node-key-2b7e';

@@ -8,8 +8,8 @@ import {
 	phibeeLinkId,
 	type LinkScenario,
 	type PhibeeSimulator,
-} from '../../runtime/simulators/phibee';
-import { deviceName, SITES, type Site } from '../../runtime/simulators/seed-data';
+} from '../../sandbox/simulators/phibee';
+import { deviceName, SITES, type Site } from '../../sandbox/simulators/seed-data';
 import { captureLogger as capturingLogger } from '../support/capture-logger';
 
 const API_KEY = 'phibee-test-key-5f0c1e';

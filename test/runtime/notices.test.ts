@@ -7,7 +7,7 @@ import { MailClient } from '../../core/mail/client';
 import type { Coordination } from '../../core/redis/coordination';
 import { Safeguard } from '../../core/safeguard/guard';
 import { MailChannel, NoticeDispatcher, WebhookChannel, type Notice } from '../../runtime/notices';
-import { SmtpSink, type ReceivedMail } from '../../runtime/simulators/smtp-sink';
+import { SmtpSink, type ReceivedMail } from '../../sandbox/simulators/smtp-sink';
 import { captureLogger } from '../support/capture-logger';
 import { sinkConfig, SMTP_PASSWORD } from '../mail/support';
 import { connectTest, dropPrefix, freePort } from '../support/redis';

@@ -20,11 +20,11 @@ import { observiumConfigFromCredentials } from '../../nodes/Observium/connection
 import { phibeeConfigFromCredentials } from '../../nodes/Phibee/connection';
 import { ConfigError } from '../../runtime/config';
 import { loadServiceSettings, ServiceHub, serviceSettingsFromSource } from '../../runtime/services';
-import { createGlpiSimulator, type GlpiSimulator } from '../../runtime/simulators/glpi/server';
-import { createMySecretSimulator, type MySecretSimulator } from '../../runtime/simulators/mysecret';
-import { createObserviumSimulator, type ObserviumSimulator } from '../../runtime/simulators/observium';
-import { createPhibeeSimulator, type PhibeeSimulator } from '../../runtime/simulators/phibee';
-import { SINK_USER, SmtpSink } from '../../runtime/simulators/smtp-sink';
+import { createGlpiSimulator, type GlpiSimulator } from '../../sandbox/simulators/glpi/server';
+import { createMySecretSimulator, type MySecretSimulator } from '../../sandbox/simulators/mysecret';
+import { createObserviumSimulator, type ObserviumSimulator } from '../../sandbox/simulators/observium';
+import { createPhibeeSimulator, type PhibeeSimulator } from '../../sandbox/simulators/phibee';
+import { SINK_USER, SmtpSink } from '../../sandbox/simulators/smtp-sink';
 import { captureLogger } from '../support/capture-logger';
 import { connectTest, dropPrefix } from '../support/redis';
 

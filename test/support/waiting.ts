@@ -1,4 +1,4 @@
-import type { GenerationRecord } from '../../runtime/simulators/ollama';
+import type { GenerationRecord } from '../../sandbox/simulators/ollama';
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

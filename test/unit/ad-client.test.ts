@@ -5,7 +5,7 @@ import type { AdBackend, AdUserInfo, AdUserStatus, NewAdUser } from '../../core/
 import { catalogue } from '../../core/catalogue';
 import { MySecretClient } from '../../core/mysecret/client';
 import { ActiveDirectory } from '../../nodes/ActiveDirectory/ActiveDirectory.node';
-import { createMySecretSimulator, DEFAULT_MYSECRET_API_KEY, type MySecretSimulator } from '../../runtime/simulators/mysecret';
+import { createMySecretSimulator, DEFAULT_MYSECRET_API_KEY, type MySecretSimulator } from '../../sandbox/simulators/mysecret';
 import { fakeExecuteContext } from '../support/n8n-context';
 
 /** Records what reached "AD", so the tests see what the client lets through and in which order. */

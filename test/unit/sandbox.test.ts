@@ -34,7 +34,7 @@ async function freePortBase(): Promise<number> {
 describe('npm run sandbox -- --once', () => {
 	it('starts every simulator, runs the alert → ticket → mail chain and the GPU lock demo', async () => {
 		const base = await freePortBase();
-		const { stdout } = await run(process.execPath, ['--import', 'tsx', path.join(__dirname, '../../runtime/sandbox.ts'), '--once'], {
+		const { stdout } = await run(process.execPath, ['--import', 'tsx', path.join(__dirname, '../../sandbox/index.ts'), '--once'], {
 			env: { ...process.env, WIDIP_SANDBOX_PORT_BASE: String(base) },
 			timeout: 60_000,
 		});

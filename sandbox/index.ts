@@ -16,7 +16,7 @@ import { MySecretClient } from '../core/mysecret/client';
 import { ObserviumClient } from '../core/observium/client';
 import { PhibeeClient } from '../core/phibee/client';
 import { Coordination } from '../core/redis/coordination';
-import { buildGpuProxy, startGpuProxy } from './gpu/proxy';
+import { buildGpuProxy, startGpuProxy } from '../runtime/gpu/proxy';
 import { DEFAULT_PORTS, SANDBOX_SECRETS, startSimulators, type SandboxPorts } from './simulators';
 
 const HOST = process.env.WIDIP_REDIS_HOST ?? '127.0.0.1';
