@@ -204,6 +204,34 @@ export class N8nHarness {
 		throw new Error(`n8n start not ready within ${timeoutMs} ms:\n${this.serverLog}`);
 	}
 
+	/**
+	 * An n8n public API key for the running n8n, as an operator gets one: the owner account is set up
+	 * (first start), then a key with every scope the owner role allows is created through the REST API.
+	 */
+	async createApiKey(label = 'widip e2e'): Promise<string> {
+		const owner = { email: 'owner@widip.test', firstName: 'Wid', lastName: 'Ip', password: 'E2e-Owner-Passw0rd' };
+		let response = await fetch(`${this.baseUrl}/rest/owner/setup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(owner) });
+		if (!response.ok) {
+			// Already set up: log in instead.
+			response = await fetch(`${this.baseUrl}/rest/login`, {
+				method: 'POST',
+				headers: { 'content-type': 'application/json' },
+				body: JSON.stringify({ emailOrLdapLoginId: owner.email, password: owner.password }),
+			});
+		}
+		if (!response.ok) throw new Error(`n8n owner set-up / login failed: ${response.status} ${await response.text()}`);
+		const cookie = (response.headers.getSetCookie?.() ?? []).map((line) => line.split(';')[0]).join('; ');
+		const scopesAnswer = await fetch(`${this.baseUrl}/rest/api-keys/scopes`, { headers: { cookie } });
+		const scopes = ((await scopesAnswer.json()) as { data: string[] }).data;
+		const created = await fetch(`${this.baseUrl}/rest/api-keys`, {
+			method: 'POST',
+			headers: { 'content-type': 'application/json', cookie },
+			body: JSON.stringify({ label, scopes, expiresAt: null }),
+		});
+		if (!created.ok) throw new Error(`n8n API key creation failed: ${created.status} ${await created.text()}`);
+		return ((await created.json()) as { data: { rawApiKey: string } }).data.rawApiKey;
+	}
+
 	/** What the running n8n printed so far (for failures and "no secret anywhere" checks). */
 	log(): string {
 		return this.serverLog;
