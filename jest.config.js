@@ -1,6 +1,6 @@
 /** Two projects: `unit` (real Redis, no n8n) and `e2e` (a real n8n 2.41.1 loading our packed package). */
 const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.test.json' }] };
-// dist/ holds a copy of package.json (tsc includes it): keep jest from seeing two packages.
+// dist/ holds compiled copies of the sources: jest resolves and runs the TypeScript ones only.
 const modulePathIgnorePatterns = ['<rootDir>/dist/'];
 
 module.exports = {

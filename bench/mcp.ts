@@ -104,7 +104,7 @@ async function childMain(): Promise<void> {
 	const send = (message: FromChild) => process.send!(message);
 	const prefix = `widip-bench:mcp-${randomBytes(4).toString('hex')}:`;
 	// Imported here: the parent (the client) needs none of the runtime.
-	const { serve } = await import('../runtime/cli');
+	const { serve } = await import('../runtime/serve');
 	const { Coordination } = await import('../core/redis/coordination');
 	const sdk = await startSdkServer();
 	const ours = await serve(

@@ -1,5 +1,5 @@
 import { Coordination } from '../../core/redis/coordination';
-import { serve, type Serving } from '../../runtime/cli';
+import { serve, type Serving } from '../../runtime/serve';
 import { buildGpuProxy, startGpuProxy, type GpuProxy } from '../../runtime/gpu/proxy';
 import { createFakeOllama, type FakeOllama } from '../../sandbox/simulators/ollama';
 import { createObserviumSimulator, type ObserviumSimulator } from '../../sandbox/simulators/observium';

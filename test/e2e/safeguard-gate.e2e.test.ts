@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Coordination } from '../../core/redis/coordination';
 import { Approvals, type ApprovalRequest } from '../../core/safeguard/approvals';
 import { SafeguardGate } from '../../nodes/SafeguardGate/SafeguardGate.node';
-import { serve, type Serving } from '../../runtime/cli';
+import { serve, type Serving } from '../../runtime/serve';
 import { REDIS_HOST, REDIS_PORT, testPrefix } from '../support/redis';
 import { loadWorkflow, N8nHarness } from './harness';
 

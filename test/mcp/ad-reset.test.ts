@@ -5,7 +5,7 @@ import type { Client } from 'ldapts';
 
 import { Coordination } from '../../core/redis/coordination';
 import { Approvals } from '../../core/safeguard/approvals';
-import { serve, type Serving } from '../../runtime/cli';
+import { serve, type Serving } from '../../runtime/serve';
 import { createMySecretSimulator, type MySecretSimulator } from '../../sandbox/simulators/mysecret';
 import { adminClient, createOu, ensureDc, makeUser, removeTree, userBind, type SambaDc, type TestUser } from '../ad/support';
 import { REDIS_HOST, REDIS_PORT, testPrefix } from '../support/redis';

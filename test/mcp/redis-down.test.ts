@@ -2,7 +2,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 
-import { serve, type Serving } from '../../runtime/cli';
+import { serve, type Serving } from '../../runtime/serve';
 import { spawnRedis, type SpawnedRedis } from '../support/redis';
 
 jest.setTimeout(60_000);

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import http from 'node:http';
 
 import { Coordination } from '../../core/redis/coordination';
-import { serve, type Serving } from '../../runtime/cli';
+import { serve, type Serving } from '../../runtime/serve';
 import { createGlpiSimulator, type GlpiSimulator } from '../../sandbox/simulators/glpi/server';
 import { createObserviumSimulator, type ObserviumSimulator } from '../../sandbox/simulators/observium';
 import { REDIS_HOST, REDIS_PORT, testPrefix } from '../support/redis';

@@ -6,7 +6,7 @@ import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import { catalogue } from '../../core/catalogue';
 import { Coordination } from '../../core/redis/coordination';
 import { Approvals } from '../../core/safeguard/approvals';
-import type { Serving } from '../../runtime/cli';
+import type { Serving } from '../../runtime/serve';
 import type { GlpiSimulator } from '../../sandbox/simulators/glpi/server';
 import { REDIS_HOST, REDIS_PORT } from '../support/redis';
 import { KEYS, startRuntime, type McpRuntime } from './runtime';
