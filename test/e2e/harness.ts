@@ -63,8 +63,10 @@ export class N8nHarness {
 	 * `npm install --ignore-scripts` inside it, and record it in ~/.n8n/nodes/package.json.
 	 */
 	private async installPackedPackage(work: string): Promise<void> {
+		// --ignore-scripts: prepack would rebuild, wiping dist/ under the test files packing beside this
+		// one; `npm run test:e2e` builds once before any of them.
 		const packed = JSON.parse(
-			(await run('npm', ['pack', '--json', '--pack-destination', work], { cwd: ROOT })).stdout,
+			(await run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work], { cwd: ROOT })).stdout,
 		) as Array<{ filename: string; name: string; version: string }>;
 		const { filename, name, version } = packed[0];
 		const nodesDir = path.join(this.userFolder, '.n8n', 'nodes');
