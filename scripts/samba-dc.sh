@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # A real Active Directory domain controller (Samba AD DC, Debian packages) for the AD tests and the
-# bench, living entirely in one state folder. Facts behind each step: ../shared/refs/samba-ad-dc.md.
+# bench, living entirely in one state folder. Provisioning follows Samba's own guide
+# (https://wiki.samba.org/index.php/Setting_up_Samba_as_an_Active_Directory_Domain_Controller);
+# where a step departs from it or is not obvious, the comment above the step says why.
 #
 #   samba-dc.sh install                   install the Debian packages when missing (root)
 #   samba-dc.sh provision DIR             (re)provision WIDIP.TEST into DIR (DC stopped)

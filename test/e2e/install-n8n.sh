@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the pinned n8n used by the e2e harness into a cache folder OUTSIDE this package,
 # so it is never a dependency of what we publish. Slow the first time (~8 min), instant after.
-# Facts behind each step: ../shared/refs/n8n-harness.md.
+# Each step that differs from a plain `npm install n8n` says why in the comment above it.
 set -euo pipefail
 N8N_VERSION="${WIDIP_N8N_VERSION:-2.41.1}"
 CACHE_ROOT="${WIDIP_N8N_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/widip-n8n}"
