@@ -75,6 +75,8 @@ describe('ticket claims under contention (real Redis, several processes)', () =>
 							return resolve({ worker, claimedAt: claim.expiresAt - ttlSeconds * 1000 });
 						}
 						if (claim.reason === 'done') return fail(new Error('ticket 77 done without being handled'));
+						// another live worker's claim landed while ours was on its way: it has the ticket
+						if (claim.owner?.startsWith('live-')) return;
 						heldAnswers++;
 						// the dead worker's claim is still there, under its owner, until exactly its expiry
 						expect(claim).toMatchObject({ reason: 'held', owner: expect.stringMatching(/^killed-\d+$/), heldUntil: held.expiresAt });
