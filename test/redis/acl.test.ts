@@ -1,3 +1,4 @@
+import type { IncidentAlert } from '../../core/incident/alert';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -24,6 +25,12 @@ const passwords = { agent: 'Agent-acl-Pa55word', platform: 'Platform-acl-Pa55wor
 const ADMIN_PASSWORD = 'Admin-acl-Pa55word';
 /** Redis 7.0 words a script's refused key as ERR; 7.2+ as NOPERM. */
 const NOPERM = /^NOPERM |^ERR The user executing the script can't access/;
+
+
+/** A normalised Observium alert of one device of the ACL test's site. */
+function incidentAlert(hostname: string, state: 'ALERT' | 'RECOVER' = 'ALERT'): IncidentAlert {
+	return { alertId: hostname.length, state, unixTime: Math.floor(Date.now() / 1000) - 1, message: 'up/down', device: { hostname, location: 'EHPAD Acl' }, entity: { type: 'device', id: 1, name: hostname } };
+}
 
 describe('Redis ACL users (private redis-server)', () => {
 	let server: SpawnedRedis;
@@ -193,6 +200,8 @@ describe('Redis ACL users (private redis-server)', () => {
 				() => agent.breakers.status('glpi'),
 				() => agent.breakers.record('glpi', 'failure'),
 				() => agent.claims.claim(1),
+				() => agent.incidents.intake(incidentAlert('EHPAD-Acl-RTR01')),
+				() => agent.incidents.list('open', 10),
 			];
 			for (const work of platformCalls) {
 				const error = await agent.guard('platform', work).catch((e: unknown) => e);
@@ -346,6 +355,20 @@ describe('Redis ACL users (private redis-server)', () => {
 			if (!again.claimed) throw new Error('expected the claim');
 			expect(await platform.claims.complete(7, again.token)).toMatchObject({ completed: true, how: 'completed' });
 			expect(await platform.claims.claim(7)).toMatchObject({ claimed: false, reason: 'done' });
+		});
+
+		it("runs the incident engine's scripts: intake (new, site join, recovery), diagnosis claim and save, review, get, list", async () => {
+			const incidents = platform.incidents;
+			const opened = await incidents.intake(incidentAlert('EHPAD-Acl-RTR01'));
+			expect(opened).toMatchObject({ decision: 'new' });
+			expect(await incidents.intake(incidentAlert('EHPAD-Acl-SW01'))).toMatchObject({ decision: 'update', reason: 'site_device_added' });
+			const id = opened.incident!.id;
+			expect(await incidents.claimDiagnosis(id)).toMatchObject({ claimed: false, why: 'claimed_by_another' });
+			expect(await incidents.saveDiagnosis(id, opened.diagnosisClaim!.token, 'fibre cut')).toMatchObject({ saved: true });
+			await incidents.intake(incidentAlert('EHPAD-Acl-SW01', 'RECOVER'));
+			expect(await incidents.intake(incidentAlert('EHPAD-Acl-RTR01', 'RECOVER'))).toMatchObject({ decision: 'recovered' });
+			expect(await incidents.review()).toMatchObject({ changes: [] });
+			expect((await incidents.list('recovered', 10)).map((incident) => incident.id)).toContain(id);
 		});
 
 		it.each([
