@@ -1,9 +1,9 @@
-import type { IncidentAlert } from '../../core/incident/alert';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
 import { catalogue } from '../../core/catalogue';
+import type { IncidentAlert } from '../../core/incident/alert';
 import { WidipError } from '../../core/errors';
 import { ACL_AGENT_USER, ACL_PLATFORM_USER, aclFileLines, aclRules } from '../../core/redis/acl';
 import { Coordination } from '../../core/redis/coordination';
