@@ -19,6 +19,7 @@ interface NodeFile {
 export class N8nNodePackage {
 	private index?: Map<string, NodeFile>;
 	private readonly loaded = new Map<string, AnyNodeType | undefined>();
+	private nativeRequire?: NodeJS.Require;
 
 	constructor(
 		readonly name: N8nPackageName,
@@ -51,8 +52,11 @@ export class N8nNodePackage {
 	}
 
 	private require(file: NodeFile): AnyNodeType | undefined {
-		// eslint-disable-next-line @typescript-eslint/no-require-imports -- n8n's node files, found at run time
-		const exported = require(path.join(this.dir, file.sourcePath)) as Record<string, new () => AnyNodeType>;
+		// Node's own loader, as n8n loads them: a test runner's module system (jest, which also wraps
+		// `import 'node:module'`) cannot require the ES modules some of n8n's dependencies are.
+		const { createRequire } = process.getBuiltinModule('node:module');
+		this.nativeRequire ??= createRequire(path.join(this.dir, 'package.json'));
+		const exported = this.nativeRequire(path.join(this.dir, file.sourcePath)) as Record<string, new () => AnyNodeType>;
 		const NodeClass = exported[file.className];
 		return typeof NodeClass === 'function' ? new NodeClass() : undefined;
 	}

@@ -49,6 +49,14 @@ export class NodeTypeRegistry {
 	}
 
 	private find(type: string, version: number): NodeTypeLookup {
+		try {
+			return this.findLoading(type, version);
+		} catch (error) {
+			return { kind: 'unchecked', note: `cannot check ${type}: loading its node class failed: ${(error as Error).message.split('\n')[0]}` };
+		}
+	}
+
+	private findLoading(type: string, version: number): NodeTypeLookup {
 		const { prefix, name } = splitType(type);
 		const known = prefix === WIDIP_PACKAGE || (N8N_PACKAGES as readonly string[]).includes(prefix);
 		if (!known) return { kind: 'unchecked', note: `cannot check ${type}: its package is not one validate knows (${WIDIP_PACKAGE}, ${N8N_PACKAGES.join(', ')})` };
