@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 import type { Coordination } from '../../core/redis/coordination';
+import type { CommandIo } from '../../runtime/command-io';
+import { deployCommand } from '../../runtime/deploy/command';
 import { deploy, rollback, type DeployReport } from '../../runtime/deploy/deploy';
 import { DeployError, N8nApi } from '../../runtime/deploy/n8n-api';
 import { connectTest, dropPrefix, freePort, REDIS_HOST, REDIS_PORT } from '../support/redis';
@@ -28,6 +30,13 @@ describe('widip deploy into a real n8n', () => {
 		probe = await connectTest('deploy');
 		harness = await N8nHarness.create();
 		await harness.importCredentials([
+			// The credential name the shipped workflows/ reference.
+			{
+				id: 'widipDeployShip1',
+				name: 'WIDIP Redis',
+				type: 'widipRedisApi',
+				data: { host: REDIS_HOST, port: REDIS_PORT, database: 0, tls: false, keyPrefix: probe.config.keyPrefix, timeoutMs: 3000 },
+			},
 			{
 				id: 'widipDeployRedis',
 				name: 'WIDIP Redis (deploy e2e)',
@@ -55,11 +64,28 @@ describe('widip deploy into a real n8n', () => {
 			await dropPrefix(probe);
 			await probe.close();
 		}
-	});
+	}, 60_000);
 
 	const run = (extra: Partial<Parameters<typeof deploy>[0]> = {}) =>
 		deploy({ url: harness.baseUrl, apiKey, paths: [path.join(work, 'workflows')], stateDir, ...extra });
 	const byName = (report: DeployReport) => Object.fromEntries(report.workflows.map((workflow) => [workflow.name.replace('WIDIP deploy e2e: ', ''), workflow]));
+
+	/**
+	 * Waits until the webhook answers `value`. After a publish, n8n swaps the running version within a
+	 * moment, not at the instant the API call returns (seen: the previous version answered for a short
+	 * while on a loaded machine); how long it took is recorded in the timings.
+	 */
+	async function webhookValue(name: string, value: string, label: string): Promise<unknown> {
+		const started = Date.now();
+		let last: unknown;
+		while (Date.now() - started < 20_000) {
+			last = await webhook(name);
+			if ((last as { value?: unknown })?.value === value) break;
+			await new Promise((resolve) => setTimeout(resolve, 200));
+		}
+		timings[label] = Date.now() - started;
+		return last;
+	}
 
 	async function webhook(name: string): Promise<unknown> {
 		const deadline = Date.now() + 20_000;
@@ -124,13 +150,15 @@ describe('widip deploy into a real n8n', () => {
 		const report = byName(await run());
 		expect(report.hello).toMatchObject({ action: 'updated', id: helloBefore.id });
 		expect((await api.workflows()).filter((workflow) => workflow.name === 'WIDIP deploy e2e: hello').map((workflow) => workflow.id)).toEqual([helloBefore.id]);
-		expect(await webhook('widip-deploy-hello')).toMatchObject({ value: 'hello v2' });
+		expect(await webhookValue('widip-deploy-hello', 'hello v2', 'updateServedAfter')).toMatchObject({ value: 'hello v2' });
 	});
 
 	it('--rollback restores the previous version of what the last deploy changed', async () => {
 		const report = await rollback({ url: harness.baseUrl, apiKey, stateDir });
 		expect(report.workflows).toEqual([{ name: 'WIDIP deploy e2e: hello', id: expect.any(String), action: 'restored' }]);
-		expect(await webhook('widip-deploy-hello')).toMatchObject({ value: 'hello v1' });
+		expect(await webhookValue('widip-deploy-hello', 'hello v1', 'rollbackServedAfter')).toMatchObject({ value: 'hello v1' });
+		// The files say what n8n runs again.
+		writeFileSync(path.join(work, 'workflows', 'hello.json'), readFileSync(path.join(FIXTURES, 'hello.json'), 'utf8'));
 	});
 
 	it('a missing credential stops the deploy before any write, naming file, node and credential', async () => {
@@ -158,5 +186,35 @@ describe('widip deploy into a real n8n', () => {
 		const down = await deploy({ url: closed, apiKey, paths: [path.join(work, 'workflows')], stateDir }).catch((error: unknown) => error);
 		expect(down).toMatchObject({ exitCode: 2, message: expect.stringMatching(/is unreachable/) });
 		expect((down as Error).message).not.toContain(apiKey);
+	});
+
+	it('the widip deploy command: --json report, exit codes, key from the environment only', async () => {
+		// validate runs first, without n8n's node packages here: our nodes are checked, n8n's noted.
+		const out: string[] = [];
+		const err: string[] = [];
+		const io = (env: NodeJS.ProcessEnv): CommandIo => ({ stdout: (text) => out.push(text), stderr: (text) => err.push(text), env, isTTY: false });
+		const env = { WIDIP_N8N_URL: harness.baseUrl, WIDIP_N8N_API_KEY: apiKey };
+		expect(await deployCommand(['--json', '--state-dir', stateDir, path.join(work, 'workflows')], io(env))).toBe(0);
+		const report = JSON.parse(out.join('')) as { ok: boolean; workflows: Array<{ action: string }> };
+		expect(report.ok).toBe(true);
+		expect(report.workflows.map((workflow) => workflow.action)).toEqual(['unchanged', 'unchanged', 'unchanged']);
+		expect(await deployCommand(['--state-dir', stateDir, path.join(work, 'workflows')], io({ WIDIP_N8N_URL: harness.baseUrl }))).toBe(2);
+		expect(err.join('')).toMatch(/no n8n API key: set WIDIP_N8N_API_KEY/);
+		expect(await deployCommand(['--dry-run', '--rollback'], io(env))).toBe(2);
+		expect(await deployCommand(['--bogus'], io(env))).toBe(2);
+		expect(out.join('') + err.join('')).not.toContain(apiKey);
+	}, 60_000);
+
+	it('deploys the shipped workflows/ into the running n8n (timed), and a re-deploy is a no-op', async () => {
+		const shipped = path.join(__dirname, '..', '..', 'workflows');
+		const started = Date.now();
+		const first = await deploy({ url: harness.baseUrl, apiKey, paths: [shipped], stateDir });
+		timings.shippedFirstDeploy = Date.now() - started;
+		expect(first.workflows.length).toBeGreaterThan(0);
+		expect(first.workflows.every((workflow) => ['created', 'updated', 'unchanged'].includes(workflow.action))).toBe(true);
+		const again = Date.now();
+		const second = await deploy({ url: harness.baseUrl, apiKey, paths: [shipped], stateDir });
+		timings.shippedNoopDeploy = Date.now() - again;
+		expect(second.workflows.every((workflow) => workflow.action === 'unchanged')).toBe(true);
 	});
 });
