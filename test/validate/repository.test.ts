@@ -20,10 +20,13 @@ describe("widip validate on the repository's workflows", () => {
 		expect(withN8n.notes).toEqual([]);
 	});
 
-	it('warns only about credential ids (deploy resolves credentials by name)', () => {
+	it('warns only about credential ids (deploy resolves credentials by name) and the example without a workflow id', () => {
 		const warnings = withN8n.findings.filter((finding) => finding.severity === 'warning');
-		expect(warnings.length).toBeGreaterThan(0);
-		for (const warning of warnings) expect(warning.message).toMatch(/^credential id ".+" belongs to one n8n instance/);
+		const credentialIds = warnings.filter((warning) => /^credential id ".+" belongs to one n8n instance/.test(warning.message));
+		expect(credentialIds.length).toBeGreaterThan(0);
+		expect(warnings.filter((warning) => !credentialIds.includes(warning)).map(line)).toEqual([
+			'llm-mutex-pattern.json:-:id: workflow without an id: `n8n import:workflow` refuses it (the editor and deploy assign one)',
+		]);
 	});
 
 	it('takes seconds, loading only the n8n node types the workflows use', () => {

@@ -13,6 +13,15 @@ export function fieldPath(parts: ReadonlyArray<string | number>): string {
  * and ids. Connections to missing nodes are reported by the connections check instead.
  */
 export function checkStructure(context: WorkflowContext): void {
+	const { workflow } = context;
+	if (typeof workflow.name !== 'string' || workflow.name.trim() === '') {
+		context.report(NONE, 'name', 'workflow without a name: deploy and sub-workflow references find workflows by name');
+	}
+	if (workflow.id === undefined || workflow.id === '') {
+		// The editor's import and n8n's API assign one; `n8n import:workflow` stops on it
+		// (SQLITE_CONSTRAINT: NOT NULL constraint failed: workflow_entity.id).
+		context.report(NONE, 'id', 'workflow without an id: `n8n import:workflow` refuses it (the editor and deploy assign one)', 'warning');
+	}
 	const result = safeParseWorkflowStructure(context.workflow);
 	if (result.success) return;
 	const nodes = Array.isArray(context.workflow.nodes) ? context.workflow.nodes : [];
