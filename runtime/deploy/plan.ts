@@ -237,3 +237,31 @@ export function describeDifference(diff: Difference): string[] {
 	for (const key of diff.settings) lines.push(`~ settings.${key}`);
 	return lines;
 }
+
+/** `METHOD path` of each webhook node (n8n refuses to publish two workflows on one). */
+export function webhookPaths(nodes: readonly N8nNode[]): string[] {
+	return nodes
+		.filter((node) => node.type === 'n8n-nodes-base.webhook' && !node.disabled && typeof node.parameters?.path === 'string')
+		.map((node) => `${String(node.parameters?.httpMethod ?? 'GET').toUpperCase()} ${String(node.parameters?.path).replace(/^\/+/, '')}`);
+}
+
+/**
+ * Webhook paths the files would take that a published workflow outside this deploy already serves:
+ * found before any write, rather than as n8n's 409 halfway through.
+ */
+export function webhookConflicts(files: readonly WorkflowFile[], existing: readonly N8nWorkflow[]): string[] {
+	const ours = new Set(files.map((file) => file.name));
+	const taken = new Map<string, string>();
+	for (const workflow of existing) {
+		if (ours.has(workflow.name) || !workflow.active) continue;
+		for (const path of webhookPaths(workflow.nodes ?? [])) taken.set(path, workflow.name);
+	}
+	const problems: string[] = [];
+	for (const file of files) {
+		for (const path of webhookPaths(file.json.nodes)) {
+			const owner = taken.get(path);
+			if (owner) problems.push(`${file.file}:-:webhook: ${path} is already served by the published workflow "${owner}" in n8n; change one path`);
+		}
+	}
+	return problems;
+}

@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -176,6 +176,17 @@ describe('widip deploy into a real n8n', () => {
 		expect((failure as Error).message).toMatch(/greeting\.json:Read Value:credentials\.widipRedisApi: no widipRedisApi credential named "WIDIP Redis \(nowhere\)"/);
 		expect((failure as Error).message).toMatch(/nothing was written/);
 		expect((await api.workflows()).map((workflow) => [workflow.id, workflow.versionId]).sort()).toEqual(before);
+	});
+
+	it('a webhook path already served by another published workflow stops the deploy before any write', async () => {
+		const other = path.join(work, 'other');
+		mkdirSync(other, { recursive: true });
+		cpSync(path.join(FIXTURES, 'hello.json'), path.join(other, 'hello.json'));
+		const file = path.join(other, 'hello.json');
+		writeFileSync(file, readFileSync(file, 'utf8').replace('WIDIP deploy e2e: hello', 'WIDIP deploy e2e: impostor'));
+		const failure = await deploy({ url: harness.baseUrl, apiKey, paths: [other], stateDir }).catch((error: unknown) => error);
+		expect(failure).toMatchObject({ exitCode: 1, message: expect.stringMatching(/GET widip-deploy-hello is already served by the published workflow "WIDIP deploy e2e: hello"/) });
+		expect((await api.workflows()).map((workflow) => workflow.name)).not.toContain('WIDIP deploy e2e: impostor');
 	});
 
 	it('a wrong API key or an unreachable n8n is a connection error (exit 2) that never shows the key', async () => {
