@@ -37,6 +37,14 @@ function groupHelp(word: string): string | undefined {
 	return members.length > 0 ? members.map((name) => COMMAND_HELP[name]).join('\n') : undefined;
 }
 
+/** A command's help: ours, or the command's own `--help` for those that describe their flags themselves. */
+async function commandHelp(name: string, io: CommandIo): Promise<number> {
+	const text = COMMAND_HELP[name];
+	if (text === undefined) return await COMMANDS[name](['--help'], io);
+	io.stdout(text);
+	return EXIT.ok;
+}
+
 function unknown(io: CommandIo, what: string): number {
 	io.stderr(`widip: ${what}\n\n${OVERVIEW}`);
 	return EXIT.usage;
@@ -74,7 +82,8 @@ export async function main(argv: string[], io: CommandIo = processIo()): Promise
 			return EXIT.ok;
 		}
 		const named = commandOf(others);
-		const text = named && named.rest.length === 0 ? COMMAND_HELP[named.name] : others.length === 1 ? groupHelp(others[0]) : undefined;
+		if (named && named.rest.length === 0) return await commandHelp(named.name, io);
+		const text = others.length === 1 ? groupHelp(others[0]) : undefined;
 		if (!text) return unknown(io, `no help for "${others.join(' ')}"`);
 		io.stdout(text);
 		return EXIT.ok;
@@ -86,10 +95,7 @@ export async function main(argv: string[], io: CommandIo = processIo()): Promise
 		return EXIT.ok;
 	}
 	if (!named) return unknown(io, first.startsWith('-') ? `unknown option "${first}"` : `unknown command "${argv.slice(0, 2).join(' ')}"`);
-	if (named.rest.some(isHelp)) {
-		io.stdout(COMMAND_HELP[named.name]);
-		return EXIT.ok;
-	}
+	if (named.rest.some(isHelp)) return await commandHelp(named.name, io);
 	return await COMMANDS[named.name](named.rest, io);
 }
 

@@ -77,26 +77,11 @@ WIDIP_CONFIG_FILE).
 exit codes: 0 ok · 2 usage error or Redis unreachable · 78 invalid configuration
 `;
 
-const VALIDATE = `usage: widip validate [--json] <workflow.json | folder>…
-
-Checks workflow JSON files before they reach n8n and lists every problem found.
-  --json   one machine-readable report on stdout
-
-exit codes: 0 valid · 1 findings · 2 usage error
-`;
-
-const DEPLOY = `usage: widip deploy [--json] <workflow.json | folder>…
-
-Validates workflow JSON files, then creates or updates them in an n8n instance through its public API.
-  --json   one machine-readable report on stdout
-
-exit codes: 0 deployed · 1 findings (nothing written) · 2 usage error or n8n unreachable
-`;
-
-/** Per-command help, keyed by the words that name the command. */
+/**
+ * Per-command help, keyed by the words that name the command. validate and deploy are absent: they
+ * print their own (`<cmd> --help`), so their flags are described where they are parsed.
+ */
 export const COMMAND_HELP: Record<string, string> = {
 	serve: SERVE,
 	'audit export': AUDIT_EXPORT,
-	validate: VALIDATE,
-	deploy: DEPLOY,
 };
