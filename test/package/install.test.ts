@@ -74,8 +74,11 @@ describe('the packed tarball', () => {
 	it('ships compiled code only: no tsbuildinfo, no second package.json, no source maps, no test, sandbox or bench', () => {
 		const files = packed.files.map((file) => file.path);
 		expect(files).toEqual(expect.arrayContaining(['package.json', 'dist/runtime/cli.js', 'dist/nodes/Glpi/Glpi.node.js']));
+		// n8n-node build copies every .png/.svg of the checkout into dist/ (a test's screenshot too):
+		// only the compiled folders may ship.
 		const unwanted = files.filter(
 			(file) =>
+				!/^(package\.json|README\.md|LICENSE\.md|dist\/(core|credentials|icons|nodes|runtime)\/.+)$/.test(file) ||
 				/tsbuildinfo|\.map$|(^|\/)(test|sandbox|bench|simulators|scripts)\/|sandbox|simulator/i.test(file) ||
 				(file.endsWith('package.json') && file !== 'package.json') ||
 				(file.endsWith('.ts') && !file.endsWith('.d.ts')),
