@@ -43,6 +43,23 @@ interface IncidentCommands extends Redis {
 	widipIncidentSaveDiagnosis(key: string, token: string, now: number, text: string): Promise<string>;
 }
 
+/** One sample for the intake script: an alert, or a review's tick (quiet polls only). */
+interface ScriptSample {
+	kind: ReturnType<typeof kindOf> | 'tick';
+	delivery: string;
+	newId: string;
+	claimToken: string;
+	hostname: string;
+	entity: string;
+	upstream: boolean;
+	site: string | null;
+	title: string;
+	severity: string;
+	lastAlert: string;
+}
+
+const TICK: Omit<ScriptSample, 'hostname'> = { kind: 'tick', delivery: '', newId: '', claimToken: '', entity: '', upstream: false, site: null, title: '', severity: '', lastAlert: '' };
+
 const newToken = () => randomBytes(16).toString('hex');
 const newIncidentId = (now: number) => `inc-${now.toString(36)}-${randomBytes(4).toString('hex')}`;
 export const INCIDENT_ID = /^inc-[0-9a-z]{1,12}-[0-9a-f]{8}$/;
@@ -150,42 +167,20 @@ export class IncidentEngine {
 			const result = { decision: 'suppressed' as const, reason: suppression.reason, fingerprint, site, rule: suppression.rule, flapping: false, flapPercent: 0, incident: null, diagnosisClaim: null };
 			return { ...result, message: describe(result, hostname) };
 		}
-		const fpKey = this.keys.fingerprint(fingerprint);
 		const claimToken = newToken();
-		const [decision, reason, incidentId, flapping, percent, claim] = await this.commands.widipIncidentIntake(
-			fpKey,
-			this.keys.open,
-			this.keys.recent,
-			this.keys.stats,
-			site ? this.keys.site(site) : fpKey,
-			this.keys.recordPrefix,
-			now,
-			kindOf(alert),
-			deliveryIdOf(alert),
-			newIncidentId(now),
+		const [decision, reason, incidentId, flapping, percent, claim] = await this.runScript(fingerprint, settings, now, {
+			kind: kindOf(alert),
+			delivery: deliveryIdOf(alert),
+			newId: newIncidentId(now),
 			claimToken,
 			hostname,
-			entityLabel(alert),
-			isUpstream(hostname, settings) ? '1' : '0',
-			site ? '1' : '0',
-			alert.title ?? '',
-			alert.severity ?? '',
-			compactAlert(alert),
-			settings.dedupWindowMs,
-			settings.reminderIntervalMs,
-			settings.flapLow,
-			settings.flapHigh,
-			settings.flapNotifyIntervalMs,
-			settings.checkIntervalMs,
-			settings.siteWindowMs,
-			settings.maxDevicesPerIncident,
-			settings.incidentTtlMs,
-			settings.closedTtlMs,
-			DIAGNOSIS_CLAIM_MS,
-			FINGERPRINT_TTL_MS,
-			fingerprint,
-			site ?? '',
-		);
+			entity: entityLabel(alert),
+			upstream: isUpstream(hostname, settings),
+			site,
+			title: alert.title ?? '',
+			severity: alert.severity ?? '',
+			lastAlert: compactAlert(alert),
+		});
 		const incident = incidentId ? await this.get(incidentId, now) : null;
 		const result = {
 			decision: decision as Decision,
@@ -199,6 +194,45 @@ export class IncidentEngine {
 			diagnosisClaim: claim ? { token: claim, expiresAt: new Date(now + DIAGNOSIS_CLAIM_MS).toISOString() } : null,
 		};
 		return { ...result, message: describe(result, hostname) };
+	}
+
+	/** The intake script, its arguments in the order scripts.ts reads them (ARGV[1…27]). */
+	private runScript(fingerprint: string, settings: IncidentSettings, now: number, sample: ScriptSample) {
+		const fpKey = this.keys.fingerprint(fingerprint);
+		return this.commands.widipIncidentIntake(
+			fpKey,
+			this.keys.open,
+			this.keys.recent,
+			this.keys.stats,
+			sample.site ? this.keys.site(sample.site) : fpKey,
+			this.keys.recordPrefix,
+			now,
+			sample.kind,
+			sample.delivery,
+			sample.newId,
+			sample.claimToken,
+			sample.hostname,
+			sample.entity,
+			sample.upstream ? '1' : '0',
+			sample.site ? '1' : '0',
+			sample.title,
+			sample.severity,
+			sample.lastAlert,
+			settings.dedupWindowMs,
+			settings.reminderIntervalMs,
+			settings.flapLow,
+			settings.flapHigh,
+			settings.flapNotifyIntervalMs,
+			settings.checkIntervalMs,
+			settings.siteWindowMs,
+			settings.maxDevicesPerIncident,
+			settings.incidentTtlMs,
+			settings.closedTtlMs,
+			DIAGNOSIS_CLAIM_MS,
+			FINGERPRINT_TTL_MS,
+			fingerprint,
+			sample.site ?? '',
+		);
 	}
 
 	/**
@@ -219,14 +253,7 @@ export class IncidentEngine {
 			for (const [fingerprint, member] of Object.entries(devices)) {
 				reviewed++;
 				const hostname = member.split('|')[2] ?? '';
-				const fpKey = this.keys.fingerprint(fingerprint);
-				const [decision, reason, incidentId, stillFlapping, percent] = await this.commands.widipIncidentIntake(
-					fpKey, this.keys.open, this.keys.recent, this.keys.stats, fpKey,
-					this.keys.recordPrefix, now, 'tick', '', '', '', hostname, '', '0', '0', '', '', '',
-					settings.dedupWindowMs, settings.reminderIntervalMs, settings.flapLow, settings.flapHigh,
-					settings.flapNotifyIntervalMs, settings.checkIntervalMs, settings.siteWindowMs, settings.maxDevicesPerIncident,
-					settings.incidentTtlMs, settings.closedTtlMs, DIAGNOSIS_CLAIM_MS, FINGERPRINT_TTL_MS, fingerprint, '',
-				);
+				const [decision, reason, incidentId, stillFlapping, percent] = await this.runScript(fingerprint, settings, now, { ...TICK, hostname });
 				if (decision === 'none') continue;
 				const incident = incidentId ? await this.get(incidentId, now) : null;
 				const result = { decision: decision as Decision, reason, fingerprint, site: incident?.site ?? null, rule: null, flapping: stillFlapping === 1, flapPercent: Math.round(Number(percent) * 100) / 100, incident, diagnosisClaim: null };

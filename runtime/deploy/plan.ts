@@ -1,5 +1,6 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import path from 'node:path';
+import { readFileSync } from 'node:fs';
+
+import { expandPaths } from '../validate/files';
 
 import { DeployError, type N8nCredential, type N8nNode, type N8nWorkflow, type WorkflowBody } from './n8n-api';
 
@@ -51,17 +52,14 @@ const API_NODE_KEYS = [
 	'credentials',
 ];
 
-function jsonFiles(target: string): string[] {
-	const stat = statSync(target, { throwIfNoEntry: false });
-	if (!stat) throw new DeployError(`${target}: no such file or folder`, 2);
-	if (stat.isFile()) return [target];
-	return readdirSync(target, { withFileTypes: true })
-		.sort((a, b) => a.name.localeCompare(b.name))
-		.flatMap((entry) => (entry.isDirectory() ? jsonFiles(path.join(target, entry.name)) : entry.name.endsWith('.json') ? [path.join(target, entry.name)] : []));
-}
-
-export function readWorkflowFiles(targets: readonly string[]): WorkflowFile[] {
-	const files = targets.flatMap(jsonFiles);
+/** The files validate reads (its own expansion of files and folders), parsed for deploy. */
+export async function readWorkflowFiles(targets: readonly string[]): Promise<WorkflowFile[]> {
+	let files: string[];
+	try {
+		files = await expandPaths(targets, process.cwd());
+	} catch (error) {
+		throw new DeployError((error as Error).message, 2);
+	}
 	const byName = new Map<string, string>();
 	return files.map((file) => {
 		let json: Record<string, unknown>;
