@@ -14,7 +14,9 @@ Puts workflow JSON into a running n8n through its public API, idempotently:
     differ, left alone when unchanged; then published (files saying "active": false are not);
   - credentials are matched by name and type, sub-workflows (Execute Workflow nodes naming a
     workflow) by name; anything missing stops the deploy before any write;
-  - \`widip validate\` runs first; its errors block the deploy.
+  - \`widip validate\` runs first; its errors block the deploy;
+  - \${WIDIP_FLOW_NAME} and \${WIDIP_FLOW_NAME:-default} in workflow strings are filled in from
+    this command's environment (only WIDIP_FLOW_* names); one left unset stops the deploy.
   --dry-run      print what would change, per workflow; write nothing
   --rollback     undo the last deploy that changed something (restore, unpublish or archive)
   --json         one JSON report on stdout
@@ -129,6 +131,7 @@ export async function deployCommand(argv: string[], io: CommandIo): Promise<numb
 			stateDir,
 			dryRun: values['dry-run'] === true,
 			progress,
+			variables: io.env,
 			validate: async (targets) => {
 				const { validateWorkflows } = await import('../validate/index');
 				const result = await validateWorkflows(targets, { n8nDir, env: io.env });

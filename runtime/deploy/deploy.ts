@@ -12,6 +12,8 @@ export interface DeployOptions {
 	progress?: (line: string) => void;
 	/** Runs before anything is read from n8n: returns blocking findings (`file:node:field: message`). */
 	validate?: (paths: readonly string[]) => Promise<string[]>;
+	/** Where `${WIDIP_FLOW_*}` deploy variables come from (see variables.ts); none by default. */
+	variables?: NodeJS.ProcessEnv;
 }
 
 export interface WorkflowOutcome {
@@ -40,7 +42,7 @@ export async function deploy(options: DeployOptions): Promise<DeployReport> {
 	const progress = options.progress ?? (() => undefined);
 	const findings = (await options.validate?.(options.paths)) ?? [];
 	if (findings.length > 0) throw new DeployError(`widip validate found ${findings.length} problem(s); nothing was deployed:\n${findings.join('\n')}`, 1);
-	const files = deployOrder(await readWorkflowFiles(options.paths));
+	const files = deployOrder(await readWorkflowFiles(options.paths, options.variables));
 	const api = new N8nApi(options.url, options.apiKey);
 	progress(`n8n ${api.origin}: reading workflows and credentials`);
 	const [existing, credentials] = await Promise.all([api.workflows(), api.credentials()]);

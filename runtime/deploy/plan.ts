@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 
 import { expandPaths } from '../validate/files';
+import { substituteVariables } from './variables';
 
 import { DeployError, type N8nCredential, type N8nNode, type N8nWorkflow, type WorkflowBody } from './n8n-api';
 
@@ -53,7 +54,7 @@ const API_NODE_KEYS = [
 ];
 
 /** The files validate reads (its own expansion of files and folders), parsed for deploy. */
-export async function readWorkflowFiles(targets: readonly string[]): Promise<WorkflowFile[]> {
+export async function readWorkflowFiles(targets: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<WorkflowFile[]> {
 	let files: string[];
 	try {
 		files = await expandPaths(targets, process.cwd());
@@ -74,6 +75,11 @@ export async function readWorkflowFiles(targets: readonly string[]): Promise<Wor
 		if (twin) throw new DeployError(`${file}: the name "${name}" is also used by ${twin}; deploy matches workflows by name, so names must be unique`, 1);
 		byName.set(name, file);
 		if (!Array.isArray(json.nodes)) throw new DeployError(`${file}: "nodes" is not a list`, 1);
+		const filled = substituteVariables(json.nodes as N8nNode[], env);
+		if (filled.missing.length > 0) {
+			throw new DeployError(`${file}: deploy variable(s) ${filled.missing.join(', ')} not set; set them in the environment of widip deploy (see README, Deploy)`, 1);
+		}
+		json.nodes = filled.value;
 		return {
 			file,
 			name,

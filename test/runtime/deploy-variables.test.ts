@@ -1,0 +1,49 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+import { readWorkflowFiles } from '../../runtime/deploy/plan';
+import { substituteVariables } from '../../runtime/deploy/variables';
+
+describe('deploy variables ${WIDIP_FLOW_*}', () => {
+	it('fills values and defaults inside strings, leaves other ${…} (code, other variables) alone', () => {
+		const nodes = [
+			{
+				name: 'Sentinel',
+				parameters: {
+					endpointUrl: '${WIDIP_FLOW_RUNTIME_URL}/mcp/sentinel',
+					to: '${WIDIP_FLOW_ONCALL_EMAIL:-astreinte@widip.fr}',
+					jsCode: 'return [{ json: { text: `${$json.device} ${WIDIP_N8N_API_KEY}` } }];',
+					leak: '${WIDIP_N8N_API_KEY}',
+					count: 3,
+				},
+			},
+		];
+		const env = { WIDIP_FLOW_RUNTIME_URL: 'http://widip:8080', WIDIP_N8N_API_KEY: 'n8n-secret-key' };
+		const { value, missing, used } = substituteVariables(nodes, env);
+		expect(value[0].parameters).toEqual({
+			endpointUrl: 'http://widip:8080/mcp/sentinel',
+			to: 'astreinte@widip.fr',
+			jsCode: 'return [{ json: { text: `${$json.device} ${WIDIP_N8N_API_KEY}` } }];',
+			// Only WIDIP_FLOW_* names are read: a workflow cannot pull the deploy's API key into n8n.
+			leak: '${WIDIP_N8N_API_KEY}',
+			count: 3,
+		});
+		expect(missing).toEqual([]);
+		expect(used).toEqual(['WIDIP_FLOW_ONCALL_EMAIL', 'WIDIP_FLOW_RUNTIME_URL']);
+	});
+
+	it('a value with quotes or braces stays one JSON string (no injection into the workflow)', () => {
+		const { value } = substituteVariables({ a: 'x ${WIDIP_FLOW_X} y' }, { WIDIP_FLOW_X: '", "evil": {"}' });
+		expect(value).toEqual({ a: 'x ", "evil": {"} y' });
+	});
+
+	it('deploy refuses a workflow whose variable is unset and has no default, naming it', async () => {
+		const dir = mkdtempSync(path.join(tmpdir(), 'widip-vars-'));
+		const file = path.join(dir, 'flow.json');
+		writeFileSync(file, JSON.stringify({ name: 'Flow', nodes: [{ name: 'A', parameters: { url: '${WIDIP_FLOW_RUNTIME_URL}/x', to: '${WIDIP_FLOW_ONCALL_EMAIL}' } }], connections: {} }));
+		await expect(readWorkflowFiles([file], {})).rejects.toThrow(/WIDIP_FLOW_ONCALL_EMAIL, WIDIP_FLOW_RUNTIME_URL not set/);
+		const [read] = await readWorkflowFiles([file], { WIDIP_FLOW_RUNTIME_URL: 'http://r', WIDIP_FLOW_ONCALL_EMAIL: 'a@b.fr' });
+		expect(read.json.nodes[0].parameters).toEqual({ url: 'http://r/x', to: 'a@b.fr' });
+	});
+});
