@@ -25,6 +25,20 @@ export interface ScenarioRule {
 		lastUserContains?: string;
 		/** Role of the last message: `tool` lets an agent loop end after its tool answered. */
 		lastRole?: 'system' | 'user' | 'assistant' | 'tool';
+		/**
+		 * Tools the model already called in this conversation (a name matches when the called name ends
+		 * with it, since n8n's MCP Client Tool prefixes names with its node name).
+		 */
+		called?: string[];
+		/** Tools not called yet: with `called`, an agent's steps follow one another as a model's would. */
+		notCalled?: string[];
+		/** Case-insensitive substring of the last tool result. */
+		lastToolContains?: string;
+		/**
+		 * A regular expression (case-insensitive) the user and system messages must match; its named
+		 * groups fill `{{name}}` in the reply, so arguments come from the prompt as a model's would.
+		 */
+		promptMatches?: string;
 	};
 	reply: ScenarioReply;
 }
@@ -59,6 +73,8 @@ export interface OllamaRequestBody {
 export interface ChatTurn {
 	role: string;
 	content: string;
+	/** Names of the tools an assistant turn called. */
+	toolCalls?: string[];
 }
 
 export function loadScenario(input: ScenarioInput | undefined): Scenario {
@@ -74,12 +90,42 @@ export function loadScenario(input: ScenarioInput | undefined): Scenario {
 export function pickReply(scenario: Scenario, model: string, turns: ChatTurn[]): ScenarioReply | undefined {
 	const lastUser = [...turns].reverse().find((turn) => turn.role === 'user')?.content.toLowerCase() ?? '';
 	const lastRole = turns[turns.length - 1]?.role;
+	const lastTool = [...turns].reverse().find((turn) => turn.role === 'tool')?.content.toLowerCase() ?? '';
+	const calledNames = turns.flatMap((turn) => turn.toolCalls ?? []);
+	const wasCalled = (name: string) => calledNames.some((called) => called === name || called.endsWith(`_${name}`));
+	const prompt = turns.filter((turn) => turn.role === 'user' || turn.role === 'system').map((turn) => turn.content).join('\n');
+	let captures: Record<string, string> = {};
 	const rule = scenario.rules.find(({ match = {} }) => {
 		if (match.model !== undefined && normaliseModel(match.model) !== normaliseModel(model)) return false;
 		if (match.lastUserContains !== undefined && !lastUser.includes(match.lastUserContains.toLowerCase())) return false;
-		return match.lastRole === undefined || match.lastRole === lastRole;
+		if (match.lastRole !== undefined && match.lastRole !== lastRole) return false;
+		if (match.called?.some((name) => !wasCalled(name))) return false;
+		if (match.notCalled?.some((name) => wasCalled(name))) return false;
+		if (match.lastToolContains !== undefined && !lastTool.includes(match.lastToolContains.toLowerCase())) return false;
+		if (match.promptMatches !== undefined) {
+			const found = new RegExp(match.promptMatches, 'i').exec(prompt);
+			if (!found) return false;
+			captures = { ...(found.groups ?? {}) };
+		} else {
+			captures = {};
+		}
+		return true;
 	});
-	return rule?.reply ?? scenario.default;
+	const reply = rule?.reply ?? scenario.default;
+	return reply && Object.keys(captures).length > 0 ? fillCaptures(reply, captures) : reply;
+}
+
+/** `{{name}}` in the reply's text and string arguments, from the prompt's named groups. */
+function fillCaptures<T>(value: T, captures: Record<string, string>): T {
+	if (typeof value === 'string') {
+		// A whole-string `{{n}}` whose capture is a number becomes a number, as a model writes ids.
+		const whole = /^\{\{(\w+)\}\}$/.exec(value);
+		if (whole && /^\d+$/.test(captures[whole[1]] ?? '')) return Number(captures[whole[1]]) as T;
+		return value.replace(/\{\{(\w+)\}\}/g, (all, name: string) => captures[name] ?? all) as T;
+	}
+	if (Array.isArray(value)) return value.map((item) => fillCaptures(item, captures)) as T;
+	if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([key, child]) => [key, fillCaptures(child, captures)])) as T;
+	return value;
 }
 
 /** Chat message content as text: a string, or OpenAI's list of parts. */

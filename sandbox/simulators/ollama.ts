@@ -230,9 +230,12 @@ export class FakeOllama {
 		const model = body.model as string;
 		const chat = route === 'chat' || route === 'openai-chat';
 		const turns: ChatTurn[] = chat
-			? (Array.isArray(body.messages) ? body.messages : []).map((message: { role?: unknown; content?: unknown }) => ({
+			? (Array.isArray(body.messages) ? body.messages : []).map((message: { role?: unknown; content?: unknown; tool_calls?: unknown }) => ({
 					role: String(message?.role ?? ''),
 					content: textOf(message?.content),
+					toolCalls: Array.isArray(message?.tool_calls)
+						? message.tool_calls.map((call: { function?: { name?: unknown } }) => String(call?.function?.name ?? ''))
+						: undefined,
 				}))
 			: [
 					...(body.system ? [{ role: 'system', content: String(body.system) }] : []),

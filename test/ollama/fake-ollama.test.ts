@@ -161,6 +161,37 @@ describe('fake Ollama, native API through the official ollama client', () => {
 		expect((await ollama.chat({ model: MODEL, messages: [{ role: 'user', content: 'autre' }] })).message.content).toMatch(/^Je n'ai pas/);
 	});
 
+	it('plays a multi-step agent: steps follow the tools already called, arguments come from the prompt', async () => {
+		const fake = await startFake({
+			scenario: {
+				rules: [
+					{ match: { called: ['get_ticket', 'check_user'], lastToolContains: '"lockedOut":true', promptMatches: 'identifiant (?<login>[a-z.]+)' }, reply: { content: 'locked {{login}}' } },
+					{ match: { called: ['get_ticket', 'check_user'] }, reply: { content: 'not locked' } },
+					{
+						match: { called: ['get_ticket'], notCalled: ['check_user'], promptMatches: 'identifiant (?<login>[a-z.]+)' },
+						reply: { tool_calls: [{ function: { name: 'Assist_ad_check_user', arguments: { sAMAccountName: '{{login}}' } } }] },
+					},
+					{
+						match: { notCalled: ['get_ticket'], promptMatches: 'ticket (?<ticket>\\d+)' },
+						reply: { tool_calls: [{ function: { name: 'Assist_glpi_get_ticket', arguments: { ticketId: '{{ticket}}' } } }] },
+					},
+				],
+			},
+		});
+		const ollama = new Ollama({ host: fake.url });
+		const messages: Array<Record<string, unknown>> = [{ role: 'system', content: 'Traite le ticket 42.' }, { role: 'user', content: "Mon identifiant marie.martin est bloqué" }];
+		const first = await ollama.chat({ model: MODEL, messages: messages as never });
+		// A whole-string capture of digits becomes a number, as a model writes an id.
+		expect(first.message.tool_calls).toEqual([{ function: { name: 'Assist_glpi_get_ticket', arguments: { ticketId: 42 } } }]);
+		messages.push(first.message as never, { role: 'tool', content: '{"id":42}' });
+		const second = await ollama.chat({ model: MODEL, messages: messages as never });
+		expect(second.message.tool_calls).toEqual([{ function: { name: 'Assist_ad_check_user', arguments: { sAMAccountName: 'marie.martin' } } }]);
+		messages.push(second.message as never, { role: 'tool', content: '{"exists":true,"lockedOut":true}' });
+		expect((await ollama.chat({ model: MODEL, messages: messages as never })).message.content).toBe('locked marie.martin');
+		messages[messages.length - 1] = { role: 'tool', content: '{"exists":true,"lockedOut":false}' };
+		expect((await ollama.chat({ model: MODEL, messages: messages as never })).message.content).toBe('not locked');
+	});
+
 	it('holds one model: a swap pays loadMs, /api/ps shows the loaded one, keep_alive 0 unloads it', async () => {
 		const fake = await startFake({ models: [MODEL, 'llama3.2:3b'], loadMs: 120, tokens: 2 });
 		const ollama = new Ollama({ host: fake.url });
