@@ -1,5 +1,6 @@
 import { throughCircuit, type Circuit } from '../breaker/circuit';
 import { WidipError } from '../errors';
+import { HttpService } from '../http/client';
 import type { Logger } from '../logger';
 import { glpiConfigSchema, type GlpiConfig, type GlpiConfigInput } from './config';
 import { statusLabel, TICKET_FIELD, USER_FIELD } from './constants';
@@ -110,6 +111,8 @@ export class GlpiClient {
 	private readonly session: GlpiSession;
 	private readonly circuit?: Circuit;
 	private closing = false;
+
+	private statusHttp?: HttpService;
 
 	constructor(config: GlpiConfigInput, logger?: Logger, options: GlpiClientOptions = {}) {
 		this.config = glpiConfigSchema.parse(config);
@@ -341,6 +344,33 @@ export class GlpiClient {
 			if (int(after.body.status) !== 6) await this.setStatus(ticketId, 6, op);
 			return { ticketId, solutionId: int(added.body?.id), status: 6 };
 		});
+	}
+
+	/**
+	 * GLPI's own cheap check, `status.php?service=db` next to `apirest.php`: no login, the database
+	 * only (the full check binds every LDAP directory and opens IMAP sockets, too much every 30 s).
+	 * GLPI answers OK / WARNING / PROBLEM / NO_DATA, the worst of the main database and its replicas;
+	 * OK and WARNING (a replica late) still serve requests. Never throws, like ping().
+	 */
+	async statusCheck(): Promise<{ healthy: boolean; status: string; latencyMs: number; message: string }> {
+		const started = Date.now();
+		const root = this.config.url.replace(/\/apirest\.php\/?$/, '');
+		this.statusHttp ??= new HttpService('GLPI', 'glpi', { baseUrl: root, timeoutMs: this.config.timeoutMs, retries: 0, notJsonHint: 'status.php should answer JSON when asked with Accept: application/json (GLPI 10+)' });
+		try {
+			const answer = await this.statusHttp.request<{ status?: unknown }>({
+				operation: 'glpi.status_check',
+				method: 'GET',
+				path: 'status.php',
+				query: { service: 'db', format: 'json' },
+				headers: { Accept: 'application/json' },
+				retry: false,
+			});
+			const status = typeof answer.body?.status === 'string' ? answer.body.status : 'NO_DATA';
+			const healthy = status === 'OK' || status === 'WARNING';
+			return { healthy, status, latencyMs: Date.now() - started, message: `GLPI database status ${status}` };
+		} catch (error) {
+			return { healthy: false, status: 'UNREACHABLE', latencyMs: Date.now() - started, message: (error as Error).message };
+		}
 	}
 
 	/** Never throws: the Health-Check flow needs "down, because …", not an exception. */

@@ -7,7 +7,7 @@ import type { RedisKeys } from '../redis/keys';
 import { deliveryIdOf, fingerprintOf, kindOf, type IncidentAlert } from './alert';
 import { IncidentKeys } from './keys';
 import { isUpstream, siteOf, suppressionOf } from './rules';
-import { CLAIM_DIAGNOSIS_LUA, INTAKE_LUA, SAVE_DIAGNOSIS_LUA } from './scripts';
+import { CLAIM_DIAGNOSIS_LUA, INTAKE_LUA, LINK_TICKET_LUA, SAVE_DIAGNOSIS_LUA } from './scripts';
 import { resolveSettings, type IncidentSettings } from './settings';
 import { incidentView, type IncidentView } from './view';
 
@@ -41,6 +41,7 @@ interface IncidentCommands extends Redis {
 	widipIncidentIntake(...args: Array<string | number>): Promise<[string, string, string, number, string, string]>;
 	widipIncidentClaimDiagnosis(key: string, now: number, token: string, ttlMs: number, freshMs: number): Promise<[string, string]>;
 	widipIncidentSaveDiagnosis(key: string, token: string, now: number, text: string): Promise<string>;
+	widipIncidentLinkTicket(key: string, ticketId: string): Promise<number>;
 }
 
 /** One sample for the intake script: an alert, or a review's tick (quiet polls only). */
@@ -154,6 +155,7 @@ export class IncidentEngine {
 			redis.defineCommand('widipIncidentIntake', { numberOfKeys: 5, lua: INTAKE_LUA });
 			redis.defineCommand('widipIncidentClaimDiagnosis', { numberOfKeys: 1, lua: CLAIM_DIAGNOSIS_LUA });
 			redis.defineCommand('widipIncidentSaveDiagnosis', { numberOfKeys: 1, lua: SAVE_DIAGNOSIS_LUA });
+			redis.defineCommand('widipIncidentLinkTicket', { numberOfKeys: 1, lua: LINK_TICKET_LUA });
 		}
 	}
 
@@ -272,7 +274,7 @@ export class IncidentEngine {
 	}
 
 	/** Newest first; ids whose record expired leave the index on the way. */
-	async list(status: 'open' | 'recovered', limit: number, now = this.clock()): Promise<IncidentView[]> {
+	async list(status: 'open' | 'recovered', limit: number, now = this.clock(), filter: { withoutTicket?: boolean } = {}): Promise<IncidentView[]> {
 		const index = status === 'open' ? this.keys.open : this.keys.recent;
 		const ids = await this.redis.zrevrange(index, 0, Math.max(0, limit * 2 - 1));
 		const incidents: IncidentView[] = [];
@@ -280,7 +282,9 @@ export class IncidentEngine {
 		for (const id of ids) {
 			if (incidents.length >= limit) break;
 			const incident = await this.get(id, now);
-			if (incident && incident.status === status) incidents.push(incident);
+			if (incident && incident.status === status) {
+				if (!filter.withoutTicket || incident.ticketId === null) incidents.push(incident);
+			}
 			else if (!incident) gone.push(id);
 		}
 		if (gone.length > 0) await this.redis.zrem(index, ...gone);
@@ -307,6 +311,17 @@ export class IncidentEngine {
 	}
 
 	/** Saves the diagnosis if `token` holds the claim; the claim ends with it. */
+	/**
+	 * Records the ticket made for an incident, once: the first ticket stays (a second create, from a
+	 * retried run, learns the ticket already there). Never creates a record that expired.
+	 */
+	async linkTicket(id: string, ticketId: number, now = this.clock()): Promise<{ linked: boolean; ticketId: number; incident: IncidentView | null }> {
+		if (!INCIDENT_ID.test(id)) throw new WidipError('not_found', `Incident "${id}" does not exist (or expired)`, { service: 'incident' });
+		const outcome = Number(await this.commands.widipIncidentLinkTicket(this.keys.record(id), String(ticketId)));
+		if (outcome < 0) throw new WidipError('not_found', `Incident "${id}" does not exist (or expired)`, { service: 'incident' });
+		return { linked: outcome === 0, ticketId: outcome === 0 ? ticketId : outcome, incident: await this.get(id, now) };
+	}
+
 	async saveDiagnosis(id: string, token: string, text: string, now = this.clock()): Promise<{ saved: boolean; why: string | null; incident: IncidentView | null }> {
 		if (!INCIDENT_ID.test(id)) throw new WidipError('not_found', `Incident "${id}" does not exist (or expired)`, { service: 'incident' });
 		const outcome = await this.commands.widipIncidentSaveDiagnosis(this.keys.record(id), token, now, text.slice(0, MAX_DIAGNOSIS_LENGTH));

@@ -53,8 +53,8 @@ export const INCIDENT_KEY_TABLE: readonly RedisKeyDoc[] = [
 		key: '`<prefix>incident:id:<id>`',
 		type: 'hash',
 		ttl: 'open: 7 days after its last alert (`incidentTtlHours`); recovered: 24 h (`closedTtlHours`)',
-		writtenBy: 'Incident Intake, Review, Claim / Save Diagnosis',
-		meaning: 'The incident: status open/recovered, kind device/site, site, title, severity, times, alert count, flapping, last notice times, the last alert (≤ 4 KB), the diagnosis (≤ 20,000 characters) and who holds the claim to make it',
+		writtenBy: 'Incident Intake, Review, Claim / Save Diagnosis, Link Ticket',
+		meaning: 'The incident: status open/recovered, kind device/site, site, title, severity, times, alert count, flapping, last notice times, the last alert (≤ 4 KB), the diagnosis (≤ 20,000 characters), who holds the claim to make it, and its GLPI ticket id (set once)',
 	},
 	{
 		key: '`<prefix>incident:id:<id>:devices`',

@@ -281,3 +281,10 @@ if rec[2] ~= ARGV[1] then return 'not_holder' end
 redis.call('HSET', KEYS[1], 'diagnosis', ARGV[3], 'diagnosedAt', ARGV[2], 'claim', '', 'claimUntil', '')
 return 'saved'
 `;
+
+/** -1: no such record; 0: linked now; else the ticket id linked before (the first one stays). */
+export const LINK_TICKET_LUA = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+if redis.call('HSETNX', KEYS[1], 'ticketId', ARGV[1]) == 1 then return 0 end
+return tonumber(redis.call('HGET', KEYS[1], 'ticketId'))
+`;

@@ -26,6 +26,8 @@ export const incidentViewSchema = z.object({
 	devicesNotListed: z.number().int(),
 	likelyCause: z.object({ hostname: z.string(), reason: z.string() }).nullable(),
 	diagnosis: z.object({ text: z.string(), at: z.string(), fresh: z.boolean() }).nullable(),
+	/** The GLPI ticket made for it (Link Ticket), or null while it has none (e.g. GLPI was down). */
+	ticketId: z.number().int().nullable(),
 	lastAlert: z.record(z.string(), z.unknown()).nullable(),
 });
 
@@ -97,6 +99,7 @@ export function incidentView(record: Record<string, string>, devicesRaw: Record<
 			record.diagnosis && diagnosedAt > 0
 				? { text: record.diagnosis, at: new Date(diagnosedAt).toISOString(), fresh: now - diagnosedAt < diagnosisFreshMs }
 				: null,
+		ticketId: Number(record.ticketId) > 0 ? Number(record.ticketId) : null,
 		lastAlert,
 	};
 }

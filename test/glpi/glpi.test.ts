@@ -267,6 +267,22 @@ describe('GLPI client against the GLPI simulator', () => {
 			expect(sim.seen('POST', '/ITILFollowup')).toHaveLength(1);
 		});
 
+		it("status check reads status.php?service=db without a session; PROBLEM, an HTML page or no answer is unhealthy", async () => {
+			expect(await run('glpi.status_check', {}, client())).toEqual({ healthy: true, status: 'OK', latencyMs: expect.any(Number), message: 'GLPI database status OK' });
+			expect(sim.seen('GET', '/initSession')).toHaveLength(0);
+			expect(sim.seen('GET', '/status.php')).toHaveLength(1);
+			sim.databaseStatus = 'WARNING';
+			expect((await run('glpi.status_check', {}, client())).healthy).toBe(true);
+			sim.databaseStatus = 'PROBLEM';
+			expect(await run('glpi.status_check', {}, client())).toMatchObject({ healthy: false, status: 'PROBLEM' });
+			sim.databaseStatus = 'OK';
+			sim.fault({ fault: { mode: 'status', status: 502 }, pathIncludes: '/status.php', times: 1 });
+			expect(await run('glpi.status_check', {}, client())).toMatchObject({ healthy: false, status: 'UNREACHABLE', message: expect.stringMatching(/HTTP 502/) });
+			sim.fault({ fault: { mode: 'down' } });
+			const down = await run('glpi.status_check', {}, client({ timeoutMs: 1000 }));
+			expect(down).toMatchObject({ healthy: false, status: 'UNREACHABLE', message: expect.stringMatching(/unreachable/) });
+		});
+
 		it('health ping reports down with the reason instead of failing', async () => {
 			sim.fault({ fault: { mode: 'down' } });
 			const ping = await run('glpi.health_ping', {}, client({ timeoutMs: 1000 }));

@@ -250,6 +250,27 @@ describe('incident intake: Observium alert sequences become incidents (real Redi
 		expect((await coordination.incidents.get(id, stale))!.diagnosis!.fresh).toBe(false);
 	});
 
+	it('the ticket of an incident is linked once; List Incidents finds those still without one (GLPI was down)', async () => {
+		const { router, server, location } = place();
+		const a = (await intake({ host: router, location, at: T0 })).incident!.id;
+		const other = place();
+		const b = (await intake({ host: other.server, location: other.location, at: T0 })).incident!.id;
+		const waiting = async () => (await coordination.incidents.list('open', 200, T0, { withoutTicket: true })).map((incident) => incident.id);
+		expect(await waiting()).toEqual(expect.arrayContaining([a, b]));
+		expect(await coordination.incidents.linkTicket(a, 4242, T0)).toMatchObject({ linked: true, ticketId: 4242, incident: { id: a, ticketId: 4242 } });
+		// A retried run that made (or found) another ticket learns the first one; it never changes.
+		expect(await coordination.incidents.linkTicket(a, 9999, T0)).toMatchObject({ linked: false, ticketId: 4242 });
+		expect((await coordination.incidents.get(a, T0))!.ticketId).toBe(4242);
+		expect(await waiting()).not.toContain(a);
+		expect(await waiting()).toContain(b);
+		// The ticket survives the next alerts of the incident (intake rewrites the record's other fields).
+		const joined = await intake({ host: server, location, at: T0 + MIN });
+		expect(joined.incident).toMatchObject({ id: a, ticketId: 4242 });
+		// An unknown or expired incident is never created by a link.
+		await expect(coordination.incidents.linkTicket('inc-zzzz-00000000', 1, T0)).rejects.toThrow(/does not exist/);
+		expect(await coordination.redis.exists(coordination.incidents.keys.record('inc-zzzz-00000000'))).toBe(0);
+	});
+
 	it('a crashed diagnoser\'s claim lapses: another caller can claim after it', async () => {
 		const { server, location } = place();
 		const opened = await intake({ host: server, location, at: T0 });

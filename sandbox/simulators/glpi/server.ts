@@ -95,8 +95,23 @@ export class GlpiSimulator extends SimulatorServer {
 		return true;
 	}
 
+	/**
+	 * What status.php reports for the database (GLPI 10's StatusChecker): OK, WARNING (a replica
+	 * late), PROBLEM (main database unreachable) or NO_DATA.
+	 */
+	databaseStatus: 'OK' | 'WARNING' | 'PROBLEM' | 'NO_DATA' = 'OK';
+
 	private routes(): void {
 		const app = this.app;
+		// No login; JSON when asked by Accept or format=json, else the deprecated plain text.
+		app.get('/status.php', async (request, reply) => {
+			const query = request.query as Record<string, string | undefined>;
+			const json = query.format === 'json' || String(request.headers.accept ?? '').includes('application/json');
+			const db = { status: this.databaseStatus, main: { status: this.databaseStatus }, replicas: { status: 'NO_DATA', servers: [] } };
+			if (query.service === 'db') return json ? reply.send(db) : reply.type('text/plain').send(`GLPI_DB_${this.databaseStatus}`);
+			const all = { glpi: { status: this.databaseStatus }, db };
+			return json ? reply.send(all) : reply.type('text/plain').send(`GLPI_OK\nGLPI_DB_${this.databaseStatus}`);
+		});
 		app.get(`${API}/initSession`, async (request, reply) => {
 			if (!this.checkAppToken(request, reply)) return reply;
 			const authorization = request.headers.authorization ?? '';
