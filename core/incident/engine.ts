@@ -7,7 +7,7 @@ import type { RedisKeys } from '../redis/keys';
 import { deliveryIdOf, fingerprintOf, kindOf, type IncidentAlert } from './alert';
 import { IncidentKeys } from './keys';
 import { isUpstream, siteOf, suppressionOf } from './rules';
-import { CLAIM_DIAGNOSIS_LUA, INTAKE_LUA, LINK_TICKET_LUA, SAVE_DIAGNOSIS_LUA } from './scripts';
+import { CLAIM_DIAGNOSIS_LUA, INTAKE_LUA, LINK_TICKET_LUA, RELEASE_DIAGNOSIS_LUA, SAVE_DIAGNOSIS_LUA } from './scripts';
 import { resolveSettings, type IncidentSettings } from './settings';
 import { incidentView, type IncidentView } from './view';
 
@@ -42,6 +42,7 @@ interface IncidentCommands extends Redis {
 	widipIncidentClaimDiagnosis(key: string, now: number, token: string, ttlMs: number, freshMs: number): Promise<[string, string]>;
 	widipIncidentSaveDiagnosis(key: string, token: string, now: number, text: string): Promise<string>;
 	widipIncidentLinkTicket(key: string, ticketId: string): Promise<number>;
+	widipIncidentReleaseDiagnosis(key: string, token: string): Promise<string>;
 }
 
 /** One sample for the intake script: an alert, or a review's tick (quiet polls only). */
@@ -156,6 +157,7 @@ export class IncidentEngine {
 			redis.defineCommand('widipIncidentClaimDiagnosis', { numberOfKeys: 1, lua: CLAIM_DIAGNOSIS_LUA });
 			redis.defineCommand('widipIncidentSaveDiagnosis', { numberOfKeys: 1, lua: SAVE_DIAGNOSIS_LUA });
 			redis.defineCommand('widipIncidentLinkTicket', { numberOfKeys: 1, lua: LINK_TICKET_LUA });
+			redis.defineCommand('widipIncidentReleaseDiagnosis', { numberOfKeys: 1, lua: RELEASE_DIAGNOSIS_LUA });
 		}
 	}
 
@@ -320,6 +322,17 @@ export class IncidentEngine {
 		const outcome = Number(await this.commands.widipIncidentLinkTicket(this.keys.record(id), String(ticketId)));
 		if (outcome < 0) throw new WidipError('not_found', `Incident "${id}" does not exist (or expired)`, { service: 'incident' });
 		return { linked: outcome === 0, ticketId: outcome === 0 ? ticketId : outcome, incident: await this.get(id, now) };
+	}
+
+	/**
+	 * Gives a diagnosis claim back unused (the diagnosis could not be made or used now, e.g. GLPI is
+	 * down), so the next caller may claim at once instead of after the claim's 5 minutes.
+	 */
+	async releaseDiagnosis(id: string, token: string): Promise<{ released: boolean; why: string | null }> {
+		if (!INCIDENT_ID.test(id)) throw new WidipError('not_found', `Incident "${id}" does not exist (or expired)`, { service: 'incident' });
+		const outcome = await this.commands.widipIncidentReleaseDiagnosis(this.keys.record(id), token);
+		if (outcome === 'missing') throw new WidipError('not_found', `Incident "${id}" does not exist (or expired)`, { service: 'incident' });
+		return { released: outcome === 'released', why: outcome === 'released' ? null : 'claim_not_held' };
 	}
 
 	async saveDiagnosis(id: string, token: string, text: string, now = this.clock()): Promise<{ saved: boolean; why: string | null; incident: IncidentView | null }> {

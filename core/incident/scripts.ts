@@ -288,3 +288,12 @@ if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
 if redis.call('HSETNX', KEYS[1], 'ticketId', ARGV[1]) == 1 then return 0 end
 return tonumber(redis.call('HGET', KEYS[1], 'ticketId'))
 `;
+
+/** KEYS: 1 incident. ARGV: token. Only the holder gives its claim back; the diagnosis stays as it was. */
+export const RELEASE_DIAGNOSIS_LUA = `
+local rec = redis.call('HMGET', KEYS[1], 'status', 'claim')
+if not rec[1] then return 'missing' end
+if rec[2] ~= ARGV[1] then return 'not_holder' end
+redis.call('HSET', KEYS[1], 'claim', '', 'claimUntil', '')
+return 'released'
+`;

@@ -271,6 +271,20 @@ describe('incident intake: Observium alert sequences become incidents (real Redi
 		expect(await coordination.redis.exists(coordination.incidents.keys.record('inc-zzzz-00000000'))).toBe(0);
 	});
 
+	it('a diagnosis claim given back unused lets the next caller claim at once; only its holder can give it back', async () => {
+		const { router, location } = place();
+		const opened = await intake({ host: router, location, at: T0 });
+		const id = opened.incident!.id;
+		expect(await coordination.incidents.claimDiagnosis(id, 60_000, T0 + 1_000)).toMatchObject({ claimed: false, why: 'claimed_by_another' });
+		expect(await coordination.incidents.releaseDiagnosis(id, 'f'.repeat(32))).toEqual({ released: false, why: 'claim_not_held' });
+		expect(await coordination.incidents.releaseDiagnosis(id, opened.diagnosisClaim!.token)).toEqual({ released: true, why: null });
+		const next = await coordination.incidents.claimDiagnosis(id, 60_000, T0 + 2_000);
+		expect(next).toMatchObject({ claimed: true });
+		// The first holder's token is worth nothing now.
+		expect(await coordination.incidents.saveDiagnosis(id, opened.diagnosisClaim!.token, 'late', T0 + 3_000)).toMatchObject({ saved: false });
+		await expect(coordination.incidents.releaseDiagnosis('inc-zzzz-00000000', next.token!)).rejects.toThrow(/does not exist/);
+	});
+
 	it('a crashed diagnoser\'s claim lapses: another caller can claim after it', async () => {
 		const { server, location } = place();
 		const opened = await intake({ host: server, location, at: T0 });
