@@ -19,7 +19,7 @@ export class WidipSafeguardApi implements ICredentialType {
 	properties: INodeProperties[] = [
 		{
 			displayName:
-				'Safeguard decides what AI agents may do. Use the Redis and key prefix of the WIDIP runtime, as a Redis user allowed to write Safeguard keys.',
+				'Safeguard decides what AI agents may do. The Safeguard Gate, Coordination and Incident nodes need it; the other WIDIP nodes use it only when they run as an AI tool or run a Gate\'s approval. Use the Redis and key prefix of the WIDIP runtime, as a Redis user allowed to write Safeguard keys.',
 			name: 'notice',
 			type: 'notice',
 			default: '',

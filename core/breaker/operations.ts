@@ -40,6 +40,7 @@ export const breakerStatus = defineOperation({
 	service: 'breaker',
 	resource: 'circuit breaker',
 	displayName: 'Status',
+	summary: 'Read a service\'s circuit breaker without changing it.',
 	description:
 		'Read the shared circuit breaker of a service (e.g. glpi) without changing it: state closed (calls go through), open (calls are refused at once after repeated failures) or half_open (one probe call is testing the service); healthy ok, down, or unknown when nothing was reported recently; failures in the window, when the outage began (openedAt) and when calls may resume (retryAfterSeconds).',
 	level: 0,
@@ -89,6 +90,7 @@ export const breakerCheck = defineOperation({
 	service: 'breaker',
 	resource: 'circuit breaker',
 	displayName: 'Check',
+	summary: 'Ask a service\'s circuit breaker whether to call the service now.',
 	description:
 		'Ask the shared circuit breaker before calling a service. Returns {allowed, role, state}: role normal (closed: call), probe (half-open: only you call, then Record with the probeToken returned here, success or failure) or rejected (open: do not call, retry after retryAfterSeconds). Exactly one caller gets the probe; its lease lapses after Probe Lease seconds if it never reports. Workflows only.',
 	level: 1,
@@ -131,6 +133,7 @@ export const breakerRecord = defineOperation({
 	service: 'breaker',
 	resource: 'circuit breaker',
 	displayName: 'Record',
+	summary: 'Tell a service\'s circuit breaker whether a call to the service worked.',
 	description:
 		'Report the outcome of a call to a service (or of the Health-Check ping) to its shared circuit breaker. Count only the service failing (5xx, timeout, unreachable) as failure, not a 4xx. Failure Threshold failures within the window open it; while half-open only the probe (pass its probeToken from Check) closes it (success) or re-opens it (failure). Returns {state, transition: opened | reopened | closed | null, notifyDown}: send the "service down" mail only when notifyDown is true (once when it opens, then at most once per Alert Interval). Workflows only.',
 	level: 1,

@@ -27,6 +27,6 @@ export const OPERATIONS: readonly AnyOperation[] = [
 
 export const catalogue = new OperationRegistry(OPERATIONS);
 
-export { defineOperation, mcpToolName } from './operation';
+export { defineOperation, mcpToolName, operationLabel, SAFEGUARD_LEVELS, SERVICE_TITLES } from './operation';
 export type { AnyOperation, Operation, SafeguardLevel } from './operation';
 export { OperationRegistry, describeIssues } from './registry';

@@ -22,6 +22,8 @@ export interface JsonSchemaObject {
 	secret?: boolean;
 	/** Our metadata: placeholder text for form fields. */
 	placeholder?: string;
+	/** Our metadata: long free text (a ticket's content, a mail body) is edited in a box this many lines high. */
+	rows?: number;
 	[key: string]: unknown;
 }
 

@@ -1,9 +1,7 @@
 import type { RedisKeyDoc } from '../redis/keys';
 import { inputJsonSchema } from './json-schema';
 import type { AnyOperation } from './operation';
-import { mcpToolName } from './operation';
-
-const LEVEL_NAMES = ['L0 read-only', 'L1 minor', 'L2 moderate', 'L3 sensitive', 'L4 forbidden'];
+import { mcpToolName, SAFEGUARD_LEVELS } from './operation';
 
 function cell(text: string): string {
 	return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
@@ -18,7 +16,7 @@ export function operationTable(operations: readonly AnyOperation[]): string {
 			.map((name) => (required.has(name) ? `\`${name}\`` : `\`${name}?\``))
 			.join(', ');
 		const summary = operation.description.split(/(?<=[A-Za-z)]{2}\.)\s+(?=[A-Z])/)[0];
-		return `| \`${operation.id}\` | \`${mcpToolName(operation.id)}\` | ${LEVEL_NAMES[operation.level]} | ${inputs} | ${cell(summary)} |`;
+		return `| \`${operation.id}\` | \`${mcpToolName(operation.id)}\` | ${SAFEGUARD_LEVELS[operation.level].label} | ${inputs} | ${cell(summary)} |`;
 	});
 	return ['| Operation | MCP tool | Safeguard | Inputs (`?` = optional) | What it does |', '|---|---|---|---|---|', ...rows].join(
 		'\n',

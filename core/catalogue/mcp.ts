@@ -2,7 +2,7 @@ import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 
 import { inputJsonSchema, outputJsonSchema } from './json-schema';
 import type { AnyOperation } from './operation';
-import { mcpToolName } from './operation';
+import { mcpToolName, SERVICE_TITLES } from './operation';
 
 /**
  * MCP tool annotations, every one set explicitly (the spec's defaults assume the worst, e.g.
@@ -11,7 +11,7 @@ import { mcpToolName } from './operation';
  */
 export function mcpAnnotations(operation: AnyOperation): NonNullable<Tool['annotations']> {
 	return {
-		title: `${operation.service}: ${operation.displayName}`,
+		title: `${SERVICE_TITLES[operation.service]}: ${operation.displayName}`,
 		readOnlyHint: operation.level === 0,
 		destructiveHint: operation.level >= 3,
 		idempotentHint: operation.level === 0 || operation.idempotent === true,

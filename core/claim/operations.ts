@@ -40,6 +40,7 @@ export const claimTicket = defineOperation({
 	service: 'claim',
 	resource: 'ticket claim',
 	displayName: 'Claim Ticket',
+	summary: 'Claim a GLPI ticket so that only this worker handles it.',
 	description:
 		'Claim a GLPI ticket so that only this worker handles it, for TTL seconds. Returns {claimed: true, token, expiresAt}, or {claimed: false, reason}: held (another worker has it until heldUntil) or done (it was already handled: skip it for good). Complete Ticket when handled, Release Ticket to give it back. Workflows only.',
 	level: 1,
@@ -75,6 +76,7 @@ export const releaseTicket = defineOperation({
 	service: 'claim',
 	resource: 'ticket claim',
 	displayName: 'Release Ticket',
+	summary: 'Give a claimed ticket back without marking it handled.',
 	description:
 		'Give back a claimed ticket without marking it handled, so another worker may claim it at once. Only the claim\'s token releases it; a wrong or expired token changes nothing and returns {released: false}. Workflows only.',
 	level: 1,
@@ -97,6 +99,7 @@ export const renewTicket = defineOperation({
 	service: 'claim',
 	resource: 'ticket claim',
 	displayName: 'Renew Ticket',
+	summary: 'Extend a claim for work that takes longer than planned.',
 	description:
 		'Extend a claim still held by its token to TTL seconds from now, for work that takes longer than planned. Returns {renewed: false} when the claim was lost (expired, released): then stop, another worker may have the ticket. Workflows only.',
 	level: 1,
@@ -117,6 +120,7 @@ export const completeTicket = defineOperation({
 	service: 'claim',
 	resource: 'ticket claim',
 	displayName: 'Complete Ticket',
+	summary: 'Mark a claimed ticket as handled so nobody handles it again.',
 	description:
 		'Mark a claimed ticket as handled and end the claim: for Keep seconds (7 days by default) Claim Ticket answers done and nobody handles it again. Accepted from the claim\'s token, also just after the claim expired if nobody claimed the ticket since; refused, changing nothing, while another worker holds it. Workflows only.',
 	level: 1,

@@ -29,6 +29,7 @@ export const searchClient = defineOperation({
 	service: 'glpi',
 	resource: 'client',
 	displayName: 'Search Client',
+	summary: 'Find a person (staff of a client site) in GLPI by name, e-mail or phone.',
 	description:
 		'Find people (GLPI users: staff of the client sites) by name, e-mail or phone, to identify who reported a problem. An e-mail must match whole; a name or phone matches when it contains the text. Returns {clients: [{id, login, firstname, lastname, email, phone, mobile, entity}], total}.',
 	level: 0,
@@ -46,12 +47,13 @@ export const createTicket = defineOperation({
 	service: 'glpi',
 	resource: 'ticket',
 	displayName: 'Create Ticket',
+	summary: 'Open a new GLPI ticket; an idempotency key makes a retry safe.',
 	description:
 		'Open a GLPI ticket. Type 1 = incident, 2 = request; urgency and impact on GLPI\'s 1–5 scale; priority 1–6 (6 = major) is computed by GLPI from urgency × impact unless given. Give an idempotency key to make retries safe: the same key never creates a second ticket. Returns {id, created}.',
 	level: 1,
 	input: z.strictObject({
 		title: z.string().min(3).max(255).describe('Short summary, e.g. "EHPAD Bellevue: router EHPAD-Bellevue-RTR01 down"').meta({ title: 'Title' }),
-		content: z.string().min(1).max(65_000).describe('Full description (HTML allowed)').meta({ title: 'Content' }),
+		content: z.string().min(1).max(65_000).describe('Full description (HTML allowed)').meta({ title: 'Content', rows: 6 }),
 		entityId: z.number().int().min(0).optional().describe('GLPI entity (client site) id').meta({ title: 'Entity ID' }),
 		requesterId: z.number().int().min(1).optional().describe('GLPI user id of the requester (from Search Client)').meta({ title: 'Requester ID' }),
 		type: z.literal([1, 2]).default(1).describe('1 incident, 2 request').meta({ title: 'Type', labels: { 1: 'Incident', 2: 'Request' } }),
@@ -86,6 +88,7 @@ export const searchNewTickets = defineOperation({
 	service: 'glpi',
 	resource: 'ticket',
 	displayName: 'Search New Tickets',
+	summary: 'List the new tickets opened in the last minutes, oldest first.',
 	description:
 		'List tickets still in status 1 (new) opened in the last N minutes, oldest first: the Assist flow\'s work queue. Returns {tickets: [{id, title, content, status, priority, openedAt, requester, entity}], total, since}.',
 	level: 0,
@@ -102,6 +105,7 @@ export const getTicket = defineOperation({
 	service: 'glpi',
 	resource: 'ticket',
 	displayName: 'Get Ticket',
+	summary: 'Read one ticket with its followups and its solution.',
 	description:
 		'Read one ticket with its followups and its solution, as raw text. Status: 1 new, 2 assigned, 3 planned, 4 pending, 5 solved, 6 closed.',
 	level: 0,
@@ -132,12 +136,13 @@ export const addFollowup = defineOperation({
 	service: 'glpi',
 	resource: 'ticket',
 	displayName: 'Add Followup',
+	summary: 'Add a comment to a ticket, public or for technicians only.',
 	description:
 		'Add a followup (comment) to a ticket. A private followup is visible to technicians only. Returns {followupId}.',
 	level: 1,
 	input: z.strictObject({
 		ticketId,
-		content: z.string().min(1).max(65_000).describe('Text of the followup (HTML allowed)').meta({ title: 'Content' }),
+		content: z.string().min(1).max(65_000).describe('Text of the followup (HTML allowed)').meta({ title: 'Content', rows: 5 }),
 		isPrivate: z.boolean().default(false).describe('Visible to technicians only').meta({ title: 'Private' }),
 	}),
 	output: z.object({ followupId: z.number().int().min(1), ticketId: z.number().int() }),
@@ -149,6 +154,7 @@ export const updateStatus = defineOperation({
 	service: 'glpi',
 	resource: 'ticket',
 	displayName: 'Update Status',
+	summary: 'Move a ticket to new, processing or pending (closing is Close Ticket).',
 	description:
 		'Move a ticket to status 1 new, 2 processing (assigned), 3 processing (planned) or 4 pending. Solving or closing (5, 6) is Close Ticket, which records a solution and needs a technician\'s approval.',
 	level: 2,
@@ -172,12 +178,13 @@ export const closeTicket = defineOperation({
 	service: 'glpi',
 	resource: 'ticket',
 	displayName: 'Close Ticket',
+	summary: 'Solve a ticket with a written solution and close it.',
 	description:
 		'Solve a ticket with a written solution and close it (status 6). Refused by GLPI if the ticket is already solved or closed. Returns {ticketId, solutionId, status}.',
 	level: 3,
 	input: z.strictObject({
 		ticketId,
-		solution: z.string().min(3).max(65_000).describe('What was done to solve the problem').meta({ title: 'Solution' }),
+		solution: z.string().min(3).max(65_000).describe('What was done to solve the problem').meta({ title: 'Solution', rows: 5 }),
 		solutionTypeId: z.number().int().min(0).optional().describe('GLPI solution type id').meta({ title: 'Solution Type ID' }),
 	}),
 	output: z.object({ ticketId: z.number().int(), solutionId: z.number().int(), status: z.literal(6) }),
@@ -189,6 +196,7 @@ export const healthPing = defineOperation({
 	service: 'glpi',
 	resource: 'health',
 	displayName: 'Ping',
+	summary: 'Check that GLPI answers: reports healthy or not, never fails.',
 	description:
 		'Check that GLPI answers with a valid session. Never fails: returns {healthy: false, message} when GLPI is down, for the Health-Check flow.',
 	level: 0,

@@ -43,6 +43,7 @@ export const incidentIntake = defineOperation({
 	service: 'incident',
 	resource: 'alert',
 	displayName: 'Intake Alert',
+	summary: 'Decide what an alert means: new incident, update, recovered or suppressed.',
 	description:
 		'Decide what a normalised Observium alert means, against every alert seen before by any worker: decision "new" (a new incident: diagnose it; this caller holds its diagnosis claim), "update" (a known incident changed: reopened, another device of the site, flapping started or re-notified, reminder after the interval, partial recovery), "recovered" (close the loop) or "suppressed" (duplicate, reminder, flapping, ignored device/type/check, maintenance window, unknown recovery), with the reason and the incident record. Duplicates, reminders and flapping never open a second incident.',
 	level: 1,
@@ -65,6 +66,7 @@ export const incidentReview = defineOperation({
 	service: 'incident',
 	resource: 'alert',
 	displayName: 'Review Flapping Incidents',
+	summary: 'Run every minute: count the quiet checks of flapping incidents and close those that settled.',
 	description:
 		'Run on a schedule (every minute or so) with the same settings as Intake Alert: Observium sends nothing while a device is steadily up, so this counts the quiet checks of flapping incidents. Returns {reviewed, changes}: each change is a decision like intake\'s ("recovered" when a device stopped flapping and is up, "update" when it stopped flapping but is still down).',
 	level: 1,
@@ -82,6 +84,7 @@ export const incidentGet = defineOperation({
 	service: 'incident',
 	resource: 'incident',
 	displayName: 'Get Incident',
+	summary: 'Read one incident by its id.',
 	description:
 		'Read one incident by id: status (open/recovered), kind (device or site), site, devices with their state, likely cause, flapping, alert count, diagnosis (with whether it is still fresh, under 20 min) and the last alert. Returns {found: false} for an unknown or expired id.',
 	level: 0,
@@ -98,6 +101,7 @@ export const incidentList = defineOperation({
 	service: 'incident',
 	resource: 'incident',
 	displayName: 'List Incidents',
+	summary: 'List open or recently recovered incidents, newest first.',
 	description: 'List incidents, newest first: the open ones (default) or the recently recovered ones, each with its devices, flapping and diagnosis. Returns {count, incidents}.',
 	level: 0,
 	input: z.strictObject({
@@ -116,6 +120,7 @@ export const incidentClaimDiagnosis = defineOperation({
 	service: 'incident',
 	resource: 'incident',
 	displayName: 'Claim Diagnosis',
+	summary: 'Become the one worker allowed to diagnose an incident again.',
 	description:
 		'Before diagnosing an incident again (its diagnosis is older than 20 min, or intake did not give you the claim): exactly one caller gets {claimed: true, token}; the others get {claimed: false, why: "diagnosis_fresh" | "claimed_by_another", heldUntil} and the incident with its diagnosis. Save with Save Diagnosis and the token.',
 	level: 1,
@@ -147,6 +152,7 @@ export const incidentSaveDiagnosis = defineOperation({
 	service: 'incident',
 	resource: 'incident',
 	displayName: 'Save Diagnosis',
+	summary: 'Store an incident\'s diagnosis so its later alerts reuse it.',
 	description:
 		'Store the diagnosis of an incident with the claim token from Intake Alert (diagnosisClaim.token) or Claim Diagnosis; it is served to every later alert of the incident for 20 min. Returns {saved: false, why: "claim_not_held"} when another worker holds the claim.',
 	level: 1,

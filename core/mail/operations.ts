@@ -35,7 +35,7 @@ const body = z
 	.min(1)
 	.max(200_000)
 	.describe('Plain-text body of the mail (always sent; mail clients without HTML show it)')
-	.meta({ title: 'Body', placeholder: 'Bonjour,\n\n…\n\nL’équipe support WIDIP' });
+	.meta({ title: 'Body', placeholder: 'Bonjour,\n\n…\n\nL’équipe support WIDIP', rows: 8 });
 
 const priority = z
 	.enum(['high', 'normal', 'low'])
@@ -64,6 +64,7 @@ export const sendMail = defineOperation({
 	id: 'mail.send_mail',
 	service: 'mail',
 	displayName: 'Send Mail',
+	summary: 'Send one e-mail from the WIDIP support address.',
 	description:
 		'Send one e-mail (plain text, optionally with an HTML version) from the WIDIP support address. Returns {success, messageId, accepted, rejected}: a recipient the server refused is listed in rejected while the others still get the mail.',
 	level: 1,
@@ -77,7 +78,7 @@ export const sendMail = defineOperation({
 			.max(500_000)
 			.optional()
 			.describe('Optional HTML version of the body; the plain-text body is still sent alongside it')
-			.meta({ title: 'HTML Body' }),
+			.meta({ title: 'HTML Body', rows: 8 }),
 		priority,
 	}),
 	output: sentOutput,
@@ -98,6 +99,7 @@ export const sendTemplateMail = defineOperation({
 	id: 'mail.send_template_mail',
 	service: 'mail',
 	displayName: 'Send Template Mail',
+	summary: 'Send a WIDIP mail written from a template (French, HTML and text).',
 	description:
 		'Send a WIDIP mail written from a template (French, HTML + text). Templates and their variables: ticket_created (ticketId, site, title, diagnosis; optional device, priority, technician, ticketUrl), client_not_found (device, alert; optional ipAddress, alertTime, searched), provider_incident (provider, site, reference, description; optional link, startedAt, estimatedResolution, ticketId), resolution_confirmed (ticketId, site, title, resolution; optional requesterName, technician, resolvedAt). A missing required variable fails with its name. Returns {success, messageId, subject, accepted, rejected}.',
 	level: 1,
@@ -130,6 +132,7 @@ export const sendBulkNotification = defineOperation({
 	id: 'mail.send_bulk_notification',
 	service: 'mail',
 	displayName: 'Send Bulk Notification',
+	summary: 'Send one notification to a whole group: team, managers, admins or all.',
 	description:
 		'Send one notification to a whole group from the SMTP credential: team, managers, admins, or all (everyone in those groups). Each person receives it once, even when listed in several groups; members do not see each other\'s addresses. Returns {success, group, recipients, messageId, accepted, rejected}.',
 	level: 1,

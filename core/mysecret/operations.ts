@@ -7,6 +7,7 @@ export const mySecretCreateSecret = defineOperation({
 	id: 'mysecret.create_secret',
 	service: 'mysecret',
 	displayName: 'Create Secret Link',
+	summary: 'Store a secret and get a one-time link to send instead of the secret itself.',
 	description:
 		'Store a secret (e.g. a new password) in MySecret and get a one-time link to send to the person instead of the secret itself. The link stops working after N days or N views, whichever comes first. Returns {url, expiresAt, viewsLeft}; the secret itself is never returned. Not retried if the answer is lost: create a new link then.',
 	level: 1,

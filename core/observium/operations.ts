@@ -27,6 +27,7 @@ export const observiumDeviceStatus = defineOperation({
 	id: 'observium.device_status',
 	service: 'observium',
 	displayName: 'Get Device Status',
+	summary: 'Tell whether a device is up or down right now.',
 	description:
 		'Tell whether a network device watched by Observium is up or down right now. Returns {status: "up"|"down", isUp, downReason (ping/snmp…), uptime, lastPolled, lastRebooted, os, hardware, vendor, location, summary}. Use it first when an alert or a ticket names a device.',
 	level: 0,
@@ -39,6 +40,7 @@ export const observiumDeviceMetrics = defineOperation({
 	id: 'observium.device_metrics',
 	service: 'observium',
 	displayName: 'Get Device Metrics',
+	summary: 'Read a device\'s ports: status, traffic, utilisation and errors.',
 	description:
 		'Read the ports of a device from Observium: admin/oper status, speed, in/out traffic in bit/s with utilisation %, error rates per second, plus totals (ports up, down while enabled, with errors). Use it to spot a dead WAN link, a saturated uplink or a faulty cable. Figures are from the last poll (every 5 min).',
 	level: 0,
@@ -54,6 +56,7 @@ export const observiumDeviceAlerts = defineOperation({
 	id: 'observium.device_alerts',
 	service: 'observium',
 	displayName: 'Get Device Alerts',
+	summary: 'List the alerts Observium reports for a device, failing ones first.',
 	description:
 		'List the Observium alerts of a device: each with its check name, severity, status (failed/ok/delayed/suppressed), entity (device, port…), message, since when, and the failed conditions. Failing alerts come first; failedCount says how many. Use it to see what Observium currently reports as broken.',
 	level: 0,
@@ -78,6 +81,7 @@ export const observiumDeviceHistory = defineOperation({
 	id: 'observium.device_history',
 	service: 'observium',
 	displayName: 'Get Device History',
+	summary: 'Summarise a device\'s last hours: outages, minutes down and stability.',
 	description: `Summarise a device's recent history from Observium's alert log: over the last N hours, how many times it went down, minutes down, a stability figure (0–100 %, the share of the window it was up) and the alert events (failed, notified, recovered) in time order, at most ${MAX_HISTORY_EVENTS} most recent. Use it to tell a one-off outage from a flapping link.`,
 	level: 0,
 	input: z.strictObject({
@@ -106,6 +110,7 @@ export const observiumNormalizeAlert = defineOperation({
 	id: 'observium.normalize_alert',
 	service: 'observium',
 	displayName: 'Normalize Alert',
+	summary: 'Turn the body of an Observium alert webhook into one clean alert (no call to Observium).',
 	description:
 		'Turn the body of an Observium alert webhook (its ALL_CAPS tags: ALERT_STATE, ALERT_ID, ALERT_UNIXTIME, DEVICE_HOSTNAME, ENTITY_*, ALERT_MESSAGE, CONDITIONS…) into one clean alert: {alertId, state ALERT|RECOVER|SYSLOG|ALERT REMINDER, isRecovery, severity, time (ISO), device, entity, conditions, metrics, duration, title, url}. No call to Observium. A payload missing a required tag, or with a malformed one (id, time, hostname), fails with the tag named; free text is cleaned of control characters and capped ("… [truncated]").',
 	level: 0,

@@ -45,6 +45,7 @@ export const phibeeDiagnoseOutage = defineOperation({
 	id: 'phibee.diagnose_outage',
 	service: 'phibee',
 	displayName: 'Diagnose Outage',
+	summary: 'Ask Phibee who is responsible for a site\'s outage: the fibre, the site\'s router or power.',
 	description:
 		"Ask Phibee (the fibre ISP) who is responsible for a site's outage. Give the client id, the router's WAN IP or the device name (at least one). Returns {responsibility: phibee_fai (fibre/ISP fault) | router_client (link up, the site's router does not answer) | power (power cut at the site) | none (no fault seen), diagnosis, recommendation, ticketAction: open_provider_ticket | dispatch_technician | contact_site | none, providerTicket (Phibee's ticket id or null), eta (ISO time or null), linkId, linkStatus}. Read-only.",
 	level: 0,
@@ -61,6 +62,7 @@ export const phibeeTestLinkStatus = defineOperation({
 	id: 'phibee.test_link_status',
 	service: 'phibee',
 	displayName: 'Test Link Status',
+	summary: 'Test a fibre link now: up, down or degraded.',
 	description:
 		"Test a Phibee fibre link now. Returns {status: up | down | degraded, latencyMs (null when the site's router does not answer), packetLossPct, ontStatus: online | loss_of_signal (fibre cut) | dying_gasp (power lost), cpeReachable, lastChange (ISO time of the last state change)}. Read-only.",
 	level: 0,
@@ -73,6 +75,7 @@ export const phibeeGetLinkInfo = defineOperation({
 	id: 'phibee.get_link_info',
 	service: 'phibee',
 	displayName: 'Get Link Info',
+	summary: 'Describe a site\'s fibre links and their contract.',
 	description:
 		"Describe a site's Phibee fibre links: technology (FTTH/FTTO), bandwidth, address, site name, WAN IP and contract (reference, SLA). Give a link id, or a client id for all of that client's links. Returns {count, links: [...]}. Read-only.",
 	level: 0,
@@ -106,6 +109,7 @@ export const phibeeGetClientIncidents = defineOperation({
 	id: 'phibee.get_client_incidents',
 	service: 'phibee',
 	displayName: 'Get Client Incidents',
+	summary: 'List the incidents Phibee records for a client.',
 	description:
 		"List the incidents Phibee records for a client (fibre cuts, maintenance…), open, closed or all. Returns {clientId, openCount, incidents: [{id, linkId, status, kind, title, openedAt, closedAt, eta}]}. An open incident's id is Phibee's ticket: quote it in GLPI. Read-only.",
 	level: 0,

@@ -46,6 +46,7 @@ export const redisGet = defineOperation({
 	id: 'redis.get',
 	service: 'redis',
 	displayName: 'Get',
+	summary: 'Read a value from the shared cache.',
 	description:
 		'Read a value from the shared Redis cache. Returns {success: true, value} where value is null when the key does not exist (or expired).',
 	level: 0,
@@ -74,13 +75,14 @@ export const redisSet = defineOperation({
 	id: 'redis.set',
 	service: 'redis',
 	displayName: 'Set',
+	summary: 'Store a value in the shared cache, optionally for a limited time.',
 	description:
 		'Store a text value in the shared Redis cache, optionally expiring after TTL seconds. Overwrites any previous value. Returns {success, message}.',
 	level: 1,
 	idempotent: true,
 	input: z.strictObject({
 		key,
-		value: z.string().max(1_000_000).describe('Text to store (JSON.stringify objects first)').meta({ title: 'Value' }),
+		value: z.string().max(1_000_000).describe('Text to store (JSON.stringify objects first)').meta({ title: 'Value', rows: 3 }),
 		ttlSeconds,
 	}),
 	output: messageOutput,
@@ -95,6 +97,7 @@ export const redisDelete = defineOperation({
 	id: 'redis.delete',
 	service: 'redis',
 	displayName: 'Delete',
+	summary: 'Delete a key from the shared cache.',
 	description: 'Delete a key from the shared Redis cache. Returns {success, message, deleted}; deleting a missing key is not an error.',
 	level: 1,
 	idempotent: true,
@@ -110,12 +113,13 @@ export const redisSetIfNotExists = defineOperation({
 	id: 'redis.set_if_not_exists',
 	service: 'redis',
 	displayName: 'Set If Not Exists',
+	summary: 'Store a value only if the key is not there yet, e.g. to do something once.',
 	description:
 		'Store a value only if the key does not exist yet (atomic SET NX), e.g. to claim a one-time action. Returns {success: true} only for the caller that created the key; {success: false} when it already existed.',
 	level: 1,
 	input: z.strictObject({
 		key,
-		value: z.string().max(1_000_000).describe('Text to store').meta({ title: 'Value' }),
+		value: z.string().max(1_000_000).describe('Text to store').meta({ title: 'Value', rows: 3 }),
 		ttlSeconds,
 	}),
 	output: messageOutput,
@@ -131,7 +135,8 @@ export const redisSetIfNotExists = defineOperation({
 export const mutexAcquire = defineOperation({
 	id: 'redis.mutex_acquire',
 	service: 'redis',
-	displayName: 'Acquire',
+	displayName: 'Acquire Lock',
+	summary: 'Wait your turn for an exclusive lock, e.g. the GPU.',
 	description:
 		'Wait in line (first come, first served) for an exclusive lock, e.g. the GPU. Returns {acquired: true, token, fencingToken} once held, or {acquired: false} if the wait timeout passed. Always Release with the token when done, also on errors; the lock frees itself after its TTL otherwise.',
 	level: 1,
@@ -189,7 +194,8 @@ export const mutexAcquire = defineOperation({
 export const mutexRelease = defineOperation({
 	id: 'redis.mutex_release',
 	service: 'redis',
-	displayName: 'Release',
+	displayName: 'Release Lock',
+	summary: 'Give a lock back so the next in line gets it at once.',
 	description:
 		'Release a lock taken with Acquire, using its token; the next in line gets it at once. Releasing with a token that does not hold the lock (expired, already released) changes nothing and returns {released: false}.',
 	level: 1,

@@ -1,8 +1,8 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
-import { catalogue } from '../../core/catalogue';
-import { catalogueProperties } from '../shared/catalogue-properties';
+import { catalogue, SERVICE_TITLES } from '../../core/catalogue';
+import { catalogueProperties, catalogueSubtitle } from '../shared/catalogue-properties';
 import { executeCatalogueOperation } from '../shared/execute-operation';
 import { openPlatformClients } from '../shared/platform-connection';
 import { widipSafeguardConnectionTest } from '../shared/safeguard-connection';
@@ -31,13 +31,13 @@ export class Coordination implements INodeType {
 		icon: { light: 'file:../../icons/coordination.svg', dark: 'file:../../icons/coordination.dark.svg' },
 		group: ['transform'],
 		version: 1,
-		subtitle: '={{ $parameter["operation"].split(".")[1] }}',
+		subtitle: catalogueSubtitle(OPERATIONS, { label: (operation) => `${SERVICE_TITLES[operation.service]} · ${operation.displayName}` }),
 		description: 'Shared circuit breakers per service and GLPI ticket claims for Assist workers',
 		defaults: { name: 'Coordination' },
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
 		usableAsTool: true,
-		credentials: [{ name: 'widipSafeguardApi', required: true, testedBy: 'widipSafeguardConnectionTest' }],
+		credentials: [{ name: 'widipSafeguardApi', required: true, displayName: 'Credential for the Platform Redis (WIDIP Safeguard)', testedBy: 'widipSafeguardConnectionTest' }],
 		properties: catalogueProperties(OPERATIONS),
 	};
 

@@ -2,9 +2,9 @@ import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescrip
 import { NodeConnectionTypes } from 'n8n-workflow';
 
 import { catalogue } from '../../core/catalogue';
-import { catalogueProperties } from '../shared/catalogue-properties';
+import { catalogueProperties, catalogueSubtitle } from '../shared/catalogue-properties';
 import { executeCatalogueOperation } from '../shared/execute-operation';
-import { widipSafeguardConnectionTest } from '../shared/safeguard-connection';
+import { OPTIONAL_SAFEGUARD_LABEL, widipSafeguardConnectionTest } from '../shared/safeguard-connection';
 import { openGlpiClients } from './connection';
 
 /** GLPI tickets and clients through the legacy REST API; every operation comes from the catalogue. */
@@ -15,16 +15,16 @@ export class Glpi implements INodeType {
 		icon: { light: 'file:../../icons/glpi.svg', dark: 'file:../../icons/glpi.dark.svg' },
 		group: ['transform'],
 		version: 1,
-		subtitle: '={{ $parameter["operation"] }}',
+		subtitle: catalogueSubtitle(catalogue.list({ service: 'glpi' })),
 		description: 'Search clients and create, read, update and close GLPI tickets',
 		defaults: { name: 'GLPI' },
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
 		usableAsTool: true,
 		credentials: [
-			{ name: 'widipGlpiApi', required: true },
+			{ name: 'widipGlpiApi', required: true, displayName: 'Credential for GLPI' },
 			// Safeguard's policy, approvals and audit: when the node runs as an AI tool or after a Safeguard Gate.
-			{ name: 'widipSafeguardApi', required: false, testedBy: 'widipSafeguardConnectionTest' },
+			{ name: 'widipSafeguardApi', required: false, displayName: OPTIONAL_SAFEGUARD_LABEL, testedBy: 'widipSafeguardConnectionTest' },
 		],
 		properties: catalogueProperties(catalogue.list({ service: 'glpi' })),
 	};

@@ -2,7 +2,7 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeType, INo
 import { NodeConnectionTypes } from 'n8n-workflow';
 
 import { catalogue } from '../../core/catalogue';
-import { catalogueProperties } from '../shared/catalogue-properties';
+import { catalogueProperties, catalogueSubtitle } from '../shared/catalogue-properties';
 import { executeCatalogueOperation } from '../shared/execute-operation';
 import { openPlatformClients } from '../shared/platform-connection';
 import { SAFEGUARD_CREDENTIAL, widipSafeguardConnectionTest } from '../shared/safeguard-connection';
@@ -30,13 +30,13 @@ export class Incident implements INodeType {
 		icon: { light: 'file:../../icons/incident.svg', dark: 'file:../../icons/incident.dark.svg' },
 		group: ['transform'],
 		version: 1,
-		subtitle: '={{ $parameter["operation"].split(".")[1].replace(/_/g, " ") }}',
+		subtitle: catalogueSubtitle(OPERATIONS),
 		description: 'Turn Observium alerts into incidents shared by every worker: duplicates, reminders and flapping join one incident, devices of one site are correlated, each incident is diagnosed once',
 		defaults: { name: 'Incident' },
 		inputs: [NodeConnectionTypes.Main],
 		outputs: OUTPUTS_EXPRESSION,
 		usableAsTool: true,
-		credentials: [{ name: SAFEGUARD_CREDENTIAL, required: true, testedBy: 'widipSafeguardConnectionTest' }],
+		credentials: [{ name: SAFEGUARD_CREDENTIAL, required: true, displayName: 'Credential for the Platform Redis (WIDIP Safeguard)', testedBy: 'widipSafeguardConnectionTest' }],
 		properties: catalogueProperties(OPERATIONS),
 	};
 

@@ -2,9 +2,9 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeType, INo
 import { NodeConnectionTypes } from 'n8n-workflow';
 
 import { catalogue } from '../../core/catalogue';
-import { catalogueProperties } from '../shared/catalogue-properties';
+import { catalogueProperties, catalogueSubtitle } from '../shared/catalogue-properties';
 import { executeCatalogueOperation } from '../shared/execute-operation';
-import { widipSafeguardConnectionTest } from '../shared/safeguard-connection';
+import { OPTIONAL_SAFEGUARD_LABEL, widipSafeguardConnectionTest } from '../shared/safeguard-connection';
 import { openRedisClients, widipRedisConnectionTest } from '../shared/redis-connection';
 
 const OPERATIONS = catalogue.list({ ids: ['redis.mutex_acquire', 'redis.mutex_release'] });
@@ -20,7 +20,7 @@ export class LlmMutex implements INodeType {
 		icon: { light: 'file:../../icons/mutex.svg', dark: 'file:../../icons/mutex.dark.svg' },
 		group: ['transform'],
 		version: 1,
-		subtitle: '={{ $parameter["operation"].split("_")[1] }}',
+		subtitle: catalogueSubtitle(OPERATIONS),
 		description: 'Take turns on a shared resource such as the GPU: acquire a Redis lock, work, release it',
 		defaults: { name: 'LLM Mutex' },
 		inputs: [NodeConnectionTypes.Main],
@@ -28,9 +28,9 @@ export class LlmMutex implements INodeType {
 		outputNames: ['Done', 'Timed Out'],
 		usableAsTool: true,
 		credentials: [
-			{ name: 'widipRedisApi', required: true, testedBy: 'widipRedisConnectionTest' },
+			{ name: 'widipRedisApi', required: true, displayName: 'Credential for Redis', testedBy: 'widipRedisConnectionTest' },
 			// Safeguard's policy, approvals and audit: when the node runs as an AI tool or after a Safeguard Gate.
-			{ name: 'widipSafeguardApi', required: false, testedBy: 'widipSafeguardConnectionTest' },
+			{ name: 'widipSafeguardApi', required: false, displayName: OPTIONAL_SAFEGUARD_LABEL, testedBy: 'widipSafeguardConnectionTest' },
 		],
 		properties: catalogueProperties(OPERATIONS),
 	};

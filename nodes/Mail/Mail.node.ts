@@ -2,9 +2,9 @@ import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescrip
 import { NodeConnectionTypes } from 'n8n-workflow';
 
 import { catalogue } from '../../core/catalogue';
-import { catalogueProperties } from '../shared/catalogue-properties';
+import { catalogueProperties, catalogueSubtitle } from '../shared/catalogue-properties';
 import { executeCatalogueOperation } from '../shared/execute-operation';
-import { widipSafeguardConnectionTest } from '../shared/safeguard-connection';
+import { OPTIONAL_SAFEGUARD_LABEL, widipSafeguardConnectionTest } from '../shared/safeguard-connection';
 import { openMailClients, widipSmtpConnectionTest } from './connection';
 
 const OPERATIONS = catalogue.list({ service: 'mail' });
@@ -17,16 +17,16 @@ export class Mail implements INodeType {
 		icon: { light: 'file:../../icons/mail.svg', dark: 'file:../../icons/mail.dark.svg' },
 		group: ['output'],
 		version: 1,
-		subtitle: '={{ $parameter["operation"].split(".")[1] }}',
+		subtitle: catalogueSubtitle(OPERATIONS),
 		description: 'Send WIDIP mails: free-form, from a template, or to a whole group',
 		defaults: { name: 'Mail' },
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
 		usableAsTool: true,
 		credentials: [
-			{ name: 'widipSmtpApi', required: true, testedBy: 'widipSmtpConnectionTest' },
+			{ name: 'widipSmtpApi', required: true, displayName: 'Credential for SMTP', testedBy: 'widipSmtpConnectionTest' },
 			// Safeguard's policy, approvals and audit: when the node runs as an AI tool or after a Safeguard Gate.
-			{ name: 'widipSafeguardApi', required: false, testedBy: 'widipSafeguardConnectionTest' },
+			{ name: 'widipSafeguardApi', required: false, displayName: OPTIONAL_SAFEGUARD_LABEL, testedBy: 'widipSafeguardConnectionTest' },
 		],
 		properties: catalogueProperties(OPERATIONS),
 	};

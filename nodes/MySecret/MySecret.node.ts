@@ -7,9 +7,9 @@ import type {
 import { NodeConnectionTypes } from 'n8n-workflow';
 
 import { catalogue } from '../../core/catalogue';
-import { catalogueProperties } from '../shared/catalogue-properties';
+import { catalogueProperties, catalogueSubtitle } from '../shared/catalogue-properties';
 import { executeCatalogueOperation } from '../shared/execute-operation';
-import { widipSafeguardConnectionTest } from '../shared/safeguard-connection';
+import { OPTIONAL_SAFEGUARD_LABEL, widipSafeguardConnectionTest } from '../shared/safeguard-connection';
 import { MYSECRET_CREDENTIAL, openMySecretClients } from './connection';
 
 const OPERATIONS = catalogue.list({ service: 'mysecret' });
@@ -22,7 +22,7 @@ export class MySecret implements INodeType {
 		icon: { light: 'file:../../icons/mysecret.svg', dark: 'file:../../icons/mysecret.dark.svg' },
 		group: ['transform'],
 		version: 1,
-		subtitle: '={{ $parameter["operation"].split(".")[1] }}',
+		subtitle: catalogueSubtitle(OPERATIONS),
 		description:
 			'Share a password or other secret as a one-time link that expires after N days or N views',
 		defaults: { name: 'MySecret' },
@@ -30,9 +30,9 @@ export class MySecret implements INodeType {
 		outputs: [NodeConnectionTypes.Main],
 		usableAsTool: true,
 		credentials: [
-			{ name: MYSECRET_CREDENTIAL, required: true },
+			{ name: MYSECRET_CREDENTIAL, required: true, displayName: 'Credential for MySecret' },
 			// Safeguard's policy, approvals and audit: when the node runs as an AI tool or after a Safeguard Gate.
-			{ name: 'widipSafeguardApi', required: false, testedBy: 'widipSafeguardConnectionTest' },
+			{ name: 'widipSafeguardApi', required: false, displayName: OPTIONAL_SAFEGUARD_LABEL, testedBy: 'widipSafeguardConnectionTest' },
 		],
 		properties: catalogueProperties(OPERATIONS),
 	};

@@ -2,7 +2,7 @@ import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescrip
 import { NodeConnectionTypes } from 'n8n-workflow';
 
 import { catalogue } from '../../core/catalogue';
-import { catalogueProperties } from '../shared/catalogue-properties';
+import { catalogueProperties, catalogueSubtitle } from '../shared/catalogue-properties';
 import { executeCatalogueOperation } from '../shared/execute-operation';
 import { OBSERVIUM_CREDENTIAL, openObserviumClients } from './connection';
 
@@ -16,13 +16,13 @@ export class Observium implements INodeType {
 		icon: { light: 'file:../../icons/observium.svg', dark: 'file:../../icons/observium.dark.svg' },
 		group: ['input'],
 		version: 1,
-		subtitle: '={{ $parameter["operation"].split(".")[1] }}',
+		subtitle: catalogueSubtitle(OPERATIONS),
 		description: 'Read device status, port traffic, alerts and history from Observium, and normalise its alert webhooks',
 		defaults: { name: 'Observium' },
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
 		usableAsTool: true,
-		credentials: [{ name: OBSERVIUM_CREDENTIAL, required: true }],
+		credentials: [{ name: OBSERVIUM_CREDENTIAL, required: true, displayName: 'Credential for Observium' }],
 		properties: catalogueProperties(OPERATIONS),
 	};
 

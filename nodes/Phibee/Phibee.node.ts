@@ -7,7 +7,7 @@ import type {
 import { NodeConnectionTypes } from 'n8n-workflow';
 
 import { catalogue } from '../../core/catalogue';
-import { catalogueProperties } from '../shared/catalogue-properties';
+import { catalogueProperties, catalogueSubtitle } from '../shared/catalogue-properties';
 import { executeCatalogueOperation } from '../shared/execute-operation';
 import { openPhibeeClients, PHIBEE_CREDENTIAL } from './connection';
 
@@ -21,13 +21,13 @@ export class Phibee implements INodeType {
 		icon: { light: 'file:../../icons/phibee.svg', dark: 'file:../../icons/phibee.dark.svg' },
 		group: ['transform'],
 		version: 1,
-		subtitle: '={{ $parameter["operation"].split(".")[1] }}',
+		subtitle: catalogueSubtitle(OPERATIONS),
 		description: 'Diagnose fibre outages and read links and incidents at Phibee Telecom',
 		defaults: { name: 'Phibee' },
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
 		usableAsTool: true,
-		credentials: [{ name: PHIBEE_CREDENTIAL, required: true }],
+		credentials: [{ name: PHIBEE_CREDENTIAL, required: true, displayName: 'Credential for Phibee' }],
 		properties: catalogueProperties(OPERATIONS),
 	};
 

@@ -2,9 +2,9 @@ import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescrip
 import { NodeConnectionTypes } from 'n8n-workflow';
 
 import { catalogue } from '../../core/catalogue';
-import { catalogueProperties } from '../shared/catalogue-properties';
+import { catalogueProperties, catalogueSubtitle } from '../shared/catalogue-properties';
 import { executeCatalogueOperation } from '../shared/execute-operation';
-import { widipSafeguardConnectionTest } from '../shared/safeguard-connection';
+import { OPTIONAL_SAFEGUARD_LABEL, widipSafeguardConnectionTest } from '../shared/safeguard-connection';
 import { openRedisClients, widipRedisConnectionTest } from '../shared/redis-connection';
 
 const OPERATIONS = catalogue.list({ ids: ['redis.get', 'redis.set', 'redis.delete', 'redis.set_if_not_exists'] });
@@ -17,16 +17,16 @@ export class RedisHelper implements INodeType {
 		icon: { light: 'file:../../icons/redis.svg', dark: 'file:../../icons/redis.dark.svg' },
 		group: ['transform'],
 		version: 1,
-		subtitle: '={{ $parameter["operation"].split(".")[1] }}',
+		subtitle: catalogueSubtitle(OPERATIONS),
 		description: 'Get, set and delete values in the shared WIDIP Redis cache',
 		defaults: { name: 'Redis Helper' },
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
 		usableAsTool: true,
 		credentials: [
-			{ name: 'widipRedisApi', required: true, testedBy: 'widipRedisConnectionTest' },
+			{ name: 'widipRedisApi', required: true, displayName: 'Credential for Redis', testedBy: 'widipRedisConnectionTest' },
 			// Safeguard's policy, approvals and audit: when the node runs as an AI tool or after a Safeguard Gate.
-			{ name: 'widipSafeguardApi', required: false, testedBy: 'widipSafeguardConnectionTest' },
+			{ name: 'widipSafeguardApi', required: false, displayName: OPTIONAL_SAFEGUARD_LABEL, testedBy: 'widipSafeguardConnectionTest' },
 		],
 		properties: catalogueProperties(OPERATIONS),
 	};

@@ -2,6 +2,7 @@ import type {
 	IDataObject,
 	IExecuteFunctions,
 	INodeExecutionData,
+	INodeProperties,
 	INodeType,
 	INodeTypeDescription,
 	IWebhookFunctions,
@@ -9,11 +10,46 @@ import type {
 } from 'n8n-workflow';
 import { NodeConnectionTypes, NodeOperationError, WAIT_INDEFINITELY } from 'n8n-workflow';
 
-import { catalogue } from '../../core/catalogue';
+import { catalogue, operationLabel, SAFEGUARD_LEVELS } from '../../core/catalogue';
+import type { AnyOperation, SafeguardLevel } from '../../core/catalogue/operation';
 import type { ApprovalRequest, Requester } from '../../core/safeguard/approvals';
-import { decide, MAX_APPROVAL_TTL_MINUTES, MIN_APPROVAL_TTL_MINUTES } from '../../core/safeguard/decision';
+import { decide, DEFAULT_POLICY, MAX_APPROVAL_TTL_MINUTES, MIN_APPROVAL_TTL_MINUTES } from '../../core/safeguard/decision';
+import { catalogueSubtitle, describeArguments } from '../shared/catalogue-properties';
 import { toNodeError } from '../shared/execute-operation';
 import { openSafeguard, SAFEGUARD_CREDENTIAL, widipSafeguardConnectionTest } from '../shared/safeguard-connection';
+
+/** Every catalogue operation, in the order people look for them: by service, then by name. */
+const GATE_OPERATIONS: readonly AnyOperation[] = [...catalogue.list()].sort((a, b) => operationLabel(a).localeCompare(operationLabel(b), 'en'));
+
+/** Where each level leaves the Gate, beside what the level means. */
+const LEVEL_OUTPUTS: Record<SafeguardLevel, string> = {
+	0: 'Allowed',
+	1: 'Allowed, or Approved / Rejected / Expired',
+	2: 'Allowed',
+	3: 'Approved / Rejected / Expired',
+	4: 'Forbidden',
+};
+
+function levelsNotice(): INodeProperties {
+	const items = ([0, 1, 2, 3, 4] as const).map((level) => `<li>${SAFEGUARD_LEVELS[level].label}: ${SAFEGUARD_LEVELS[level].meaning} → ${LEVEL_OUTPUTS[level]}</li>`);
+	return {
+		displayName: `Safeguard levels, as the Gate applies them (the runtime's signed policy may change a level):<ul>${items.join('')}</ul>An unknown operation goes out by Forbidden.`,
+		name: 'levelsNotice',
+		type: 'notice',
+		default: '',
+	};
+}
+
+/** For each operation, a notice listing the keys its Arguments take, shown only when it is chosen. */
+function argumentNotices(): INodeProperties[] {
+	return GATE_OPERATIONS.map((operation) => ({
+		displayName: describeArguments(operation),
+		name: `argumentsNotice_${operation.id.replace(/\W/g, '_')}`,
+		type: 'notice',
+		default: '',
+		displayOptions: { show: { operationId: [operation.id] } },
+	}));
+}
 
 /** Output indexes, in the order of `outputNames`. */
 const ALLOWED = 0;
@@ -99,13 +135,13 @@ export class SafeguardGate implements INodeType {
 		icon: { light: 'file:../../icons/safeguard.svg', dark: 'file:../../icons/safeguard.dark.svg' },
 		group: ['transform'],
 		version: 1,
-		subtitle: '={{ $parameter["operationId"] }}',
+		subtitle: catalogueSubtitle(GATE_OPERATIONS, { parameter: 'operationId', label: operationLabel, otherwise: 'Operation from an expression' }),
 		description: 'Let an AI-proposed action through only as Safeguard allows, waiting for a technician when it must',
 		defaults: { name: 'Safeguard Gate' },
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main, NodeConnectionTypes.Main, NodeConnectionTypes.Main, NodeConnectionTypes.Main, NodeConnectionTypes.Main],
 		outputNames: ['Allowed', 'Forbidden', 'Approved', 'Rejected', 'Expired'],
-		credentials: [{ name: SAFEGUARD_CREDENTIAL, required: true, testedBy: 'widipSafeguardConnectionTest' }],
+		credentials: [{ name: SAFEGUARD_CREDENTIAL, required: true, displayName: 'Credential for Safeguard', testedBy: 'widipSafeguardConnectionTest' }],
 		webhooks: [
 			{
 				// The runtime calls the execution's resume URL once a technician decides or the request expires.
@@ -121,20 +157,26 @@ export class SafeguardGate implements INodeType {
 				displayName: 'Operation',
 				name: 'operationId',
 				type: 'options',
-				options: catalogue.list().map((operation) => ({
-					name: `${operation.id} (L${operation.level})`,
+				// One list of every operation, grouped by service by its names: "GLPI · Create Ticket (L1 minor)".
+				options: GATE_OPERATIONS.map((operation) => ({
+					name: operationLabel(operation),
 					value: operation.id,
-					description: operation.description,
+					description: operation.summary,
 				})),
-				default: 'ad.reset_password',
-				description: 'The catalogue operation the agent wants to run; an expression may name it',
+				// A read, never an action: a Gate dropped on the canvas asks for nothing until someone chooses.
+				default: 'glpi.search_client',
+				description: 'The catalogue operation the agent wants to run; an expression may name it (its ID, e.g. glpi.create_ticket)',
+				hint: 'Each operation shows its Safeguard level: what the Gate does with it is explained below',
 			},
+			levelsNotice(),
+			...argumentNotices(),
 			{
 				displayName: 'Arguments (JSON)',
 				name: 'arguments',
 				type: 'json',
 				default: '{}',
 				description: 'The exact arguments of the action: an approval is valid for these and no others',
+				hint: 'A JSON object with the keys listed above for the chosen operation. A technician approves exactly these arguments.',
 			},
 			{
 				displayName: 'Confidence',
@@ -143,6 +185,7 @@ export class SafeguardGate implements INodeType {
 				default: '',
 				placeholder: '={{ $json.confidence }}',
 				description: "The agent's confidence from 0 to 100. Empty means none, never certainty.",
+				hint: `Used for L1 operations: from ${DEFAULT_POLICY.l1MinConfidence} (the default threshold) they go out by Allowed, below it a technician decides`,
 			},
 			{
 				displayName: 'Reason',
@@ -151,6 +194,7 @@ export class SafeguardGate implements INodeType {
 				default: '',
 				placeholder: 'Account locked after 5 failed logins, user called the hotline',
 				description: 'Why the agent wants this; technicians see it',
+				typeOptions: { rows: 2 },
 			},
 			{
 				displayName: 'Options',

@@ -71,7 +71,8 @@ function fieldFromSchema(name: string, schema: JsonSchemaObject, required: boole
 				...base,
 				type: 'string',
 				default: (n8nDefault ?? schema.default ?? '') as string,
-				...(schema.secret ? { typeOptions: { password: true } } : {}),
+				// Long free text (a ticket's content, a mail body) gets a box as many lines high as the catalogue says.
+				...(schema.secret ? { typeOptions: { password: true } } : schema.rows ? { typeOptions: { rows: schema.rows } } : {}),
 			};
 		case 'integer':
 		case 'number':
@@ -108,11 +109,73 @@ function operationField(operations: readonly AnyOperation[], resource?: string):
 		options: operations.map((operation) => ({
 			name: operation.displayName,
 			value: operation.id,
-			description: operation.description,
+			// People read this list: the summary, not the description written for language models.
+			description: operation.summary,
 			action: operation.displayName,
 		})),
 		default: operations[0].id,
 	};
+}
+
+function escapeHtml(text: string): string {
+	return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** One input's kind in words: "text", "whole number", "1 = Incident, 2 = Request"… */
+function describeKind(schema: JsonSchemaObject): string {
+	if (schema.enum) {
+		const labels = (schema.labels ?? {}) as Record<string, string>;
+		return `one of ${schema.enum.map((value) => (labels[String(value)] ? `${JSON.stringify(value)} = ${labels[String(value)]}` : JSON.stringify(value))).join(', ')}`;
+	}
+	const type = Array.isArray(schema.type) ? schema.type[0] : schema.type;
+	switch (type) {
+		case 'string':
+			return 'text';
+		case 'integer':
+			return 'whole number';
+		case 'number':
+			return 'number';
+		case 'boolean':
+			return 'true or false';
+		case 'array':
+			return 'list';
+		default:
+			return 'JSON object';
+	}
+}
+
+/**
+ * The keys an operation's arguments take, for people writing them by hand (the Safeguard Gate's
+ * Arguments): each with its kind, whether it is required or its default, and its description.
+ * HTML limited to what n8n's notices render (ul, li).
+ */
+export function describeArguments(operation: AnyOperation): string {
+	const schema = inputJsonSchema(operation.input);
+	const required = new Set(schema.required ?? []);
+	const keys = Object.entries(schema.properties ?? {}).map(([name, property]) => {
+		const need = required.has(name) ? 'required' : property.default !== undefined ? `default ${JSON.stringify(property.default)}` : 'optional';
+		const about = property.description ? `: ${property.description}` : '';
+		return `<li>${escapeHtml(`${name} (${describeKind(property)}, ${need})${about}`)}</li>`;
+	});
+	const title = escapeHtml(`${operation.displayName} (${operation.id})`);
+	if (keys.length === 0) return `${title} takes no arguments: leave Arguments as {}.`;
+	return `${title} takes these keys in Arguments:<ul>${keys.join('')}</ul>`;
+}
+
+/**
+ * The node's canvas subtitle: the chosen operation in words ("Create Ticket"), never its id. n8n
+ * evaluates it in the editor with `$parameter` holding the node's raw parameters.
+ */
+export function catalogueSubtitle(
+	operations: readonly AnyOperation[],
+	{ parameter = OPERATION_FIELD, label = (operation: AnyOperation) => operation.displayName, otherwise = '' } = {},
+): string {
+	const names = Object.fromEntries(operations.map((operation) => [operation.id, label(operation)]));
+	const lookup = `(${JSON.stringify(names)})[$parameter[${JSON.stringify(parameter)}]] || ${JSON.stringify(otherwise)}`;
+	if (!otherwise) return `={{ ${lookup} }}`;
+	// A field that takes expressions: in the editor its expression often cannot be resolved yet (no
+	// run data), and reading $parameter then throws; the subtitle says so rather than going blank.
+	return `={{ (() => { try { return ${lookup}; } catch (error) { return ${JSON.stringify(otherwise)}; } })() }}`;
 }
 
 /**

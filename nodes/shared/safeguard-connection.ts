@@ -12,6 +12,13 @@ import { redisConfigFromCredentials } from './redis-connection';
 
 export const SAFEGUARD_CREDENTIAL = 'widipSafeguardApi';
 
+/**
+ * The label of the Safeguard credential where a service node offers it (optional): a technician
+ * sees it matters only when the node runs as an AI tool or runs a Safeguard Gate's approval (its
+ * policy, approvals and audit live there); an ordinary run never uses it.
+ */
+export const OPTIONAL_SAFEGUARD_LABEL = 'Safeguard (Only for AI Tool Use and Gate Approvals)';
+
 export interface OpenSafeguard {
 	safeguard: Safeguard;
 	coordination: Coordination;

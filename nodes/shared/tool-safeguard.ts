@@ -1,7 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
-import { catalogue } from '../../core/catalogue';
+import { catalogue, SAFEGUARD_LEVELS } from '../../core/catalogue';
 import type { AnyOperation } from '../../core/catalogue/operation';
 import type { Coordination } from '../../core/redis/coordination';
 import { decide, DEFAULT_POLICY } from '../../core/safeguard/decision';
@@ -12,6 +12,8 @@ import { openSafeguard, SAFEGUARD_CREDENTIAL } from './safeguard-connection';
 export const TOOL_APPROVAL_ID = 'safeguardApprovalId';
 export const TOOL_CONFIDENCE = 'safeguardConfidence';
 export const TOOL_REASON = 'safeguardReason';
+/** A notice, not a value: n8n never stores it in the workflow. */
+export const TOOL_NOTICE = 'safeguardToolNotice';
 
 const toolOnly = { displayOptions: { show: { '@tool': [true] } } };
 
@@ -20,13 +22,22 @@ const toolOnly = { displayOptions: { show: { '@tool': [true] } } };
  * confidence and reason, and an approval id when a technician approved the call.
  */
 export function safeguardToolProperties(): INodeProperties[] {
+	const levels = ([0, 1, 2, 3, 4] as const).map((level) => `<li>${SAFEGUARD_LEVELS[level].label}: ${SAFEGUARD_LEVELS[level].meaning}</li>`).join('');
 	return [
+		{
+			displayName: `As an AI tool, this node asks Safeguard before it acts. Each operation has a level:<ul>${levels}</ul>Operations above L0 need the Safeguard credential above (approvals and the audit live there). The agent fills in the three Safeguard fields below at each call: keep their expressions.`,
+			name: TOOL_NOTICE,
+			type: 'notice',
+			default: '',
+			...toolOnly,
+		},
 		{
 			displayName: 'Safeguard Approval ID',
 			name: TOOL_APPROVAL_ID,
 			type: 'string',
 			default: "={{ $fromAI('safeguardApprovalId', 'Only when Safeguard answered approval_required and a technician approved: its approval id. Otherwise empty.', 'string', '') }}",
 			description: 'Approval of a technician for exactly this call (Safeguard L1 below threshold and L3)',
+			hint: 'Filled in by the agent: empty on a first call; the approval ID once a technician approved the call Safeguard held back. Keep this expression.',
 			...toolOnly,
 		},
 		{
@@ -35,6 +46,7 @@ export function safeguardToolProperties(): INodeProperties[] {
 			type: 'string',
 			default: "={{ $fromAI('safeguardConfidence', 'How sure you are this action is right, 0 to 100', 'number') }}",
 			description: "The agent's confidence from 0 to 100; empty means none",
+			hint: `Filled in by the agent: how sure it is, 0 to 100. An L1 action runs alone only from the threshold (${DEFAULT_POLICY.l1MinConfidence} by default); below it a technician decides. Keep this expression.`,
 			...toolOnly,
 		},
 		{
@@ -43,6 +55,7 @@ export function safeguardToolProperties(): INodeProperties[] {
 			type: 'string',
 			default: "={{ $fromAI('safeguardReason', 'Why this action is needed, for the technician who reviews it', 'string') }}",
 			description: 'Why the agent wants this; technicians see it',
+			hint: 'Filled in by the agent: why it wants this action, shown to the technician who approves it and kept in the audit. Keep this expression.',
 			...toolOnly,
 		},
 	];

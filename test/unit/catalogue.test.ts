@@ -4,7 +4,7 @@ import path from 'node:path';
 import { ToolSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { INodeProperties, INodeTypeDescription } from 'n8n-workflow';
 
-import { catalogue, OPERATIONS } from '../../core/catalogue';
+import { catalogue, operationLabel, OPERATIONS } from '../../core/catalogue';
 import { GATE_APPROVAL_ID } from '../../nodes/shared/gate-approval';
 import { inputJsonSchema } from '../../core/catalogue/json-schema';
 import { toMcpTool } from '../../core/catalogue/mcp';
@@ -93,7 +93,10 @@ describe('faces derived from the catalogue agree with it', () => {
 		const gate = NODES.find((node) => node.name === 'safeguardGate')!;
 		const options = gate.properties.find((property) => property.name === 'operationId')!.options as Array<{ value: string; name: string }>;
 		expect(options.map((option) => option.value).sort()).toEqual(OPERATIONS.map((operation) => operation.id).sort());
-		for (const option of options) expect(option.name).toBe(`${option.value} (L${catalogue.get(option.value).level})`);
+		// In words, grouped by service: "GLPI · Create Ticket (L1 minor)", sorted so each service's operations stand together.
+		for (const option of options) expect(option.name).toBe(operationLabel(catalogue.get(option.value)));
+		expect(options.map((option) => option.name)).toEqual([...options.map((option) => option.name)].sort((a, b) => a.localeCompare(b, 'en')));
+		for (const option of options) expect((option as { description?: string }).description).toBe(catalogue.get(option.value).summary);
 		expect(gate.outputNames).toEqual(['Allowed', 'Forbidden', 'Approved', 'Rejected', 'Expired']);
 	});
 
@@ -114,7 +117,8 @@ describe('faces derived from the catalogue agree with it', () => {
 		for (const option of operationOptions(node)) {
 			const operation = catalogue.get(option.value);
 			expect(option.name).toBe(operation.displayName);
-			expect(option.description).toBe(operation.description);
+			// People read the node's list: the summary; language models get the description (MCP).
+			expect(option.description).toBe(operation.summary);
 			const schema = inputJsonSchema(operation.input);
 			const fields = fieldsFor(node, operation.id);
 			expect(fields.map((field) => field.name).sort()).toEqual(Object.keys(schema.properties ?? {}).sort());

@@ -1,0 +1,128 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+
+import * as n8nWorkflow from 'n8n-workflow';
+import type { INodeProperties, INodeTypeDescription } from 'n8n-workflow';
+
+import { catalogue, operationLabel, OPERATIONS, SAFEGUARD_LEVELS } from '../../core/catalogue';
+import { inputJsonSchema } from '../../core/catalogue/json-schema';
+import { TOOL_APPROVAL_ID, TOOL_CONFIDENCE, TOOL_REASON } from '../../nodes/shared/tool-safeguard';
+import packageJson from '../../package.json';
+import {
+	allProperties,
+	duplicateCredentialLabels,
+	evaluateSubtitle,
+	fieldFor,
+	longTextInputs,
+	operationChoices,
+	optionLabels,
+	rawIdProblem,
+	type N8nWorkflowModule,
+} from '../support/editor-text';
+
+/** Every node the package declares to n8n, loaded from its TypeScript source. */
+const NODES: INodeTypeDescription[] = packageJson.n8n.nodes.map((distPath) => {
+	const source = path.join(__dirname, '../..', distPath.replace(/^dist\//, '').replace(/\.js$/, '.ts'));
+	// eslint-disable-next-line @typescript-eslint/no-require-imports -- the list is only known from package.json
+	const module = require(source) as Record<string, new () => { description: INodeTypeDescription }>;
+	return new (Object.values(module)[0])().description;
+});
+const gate = NODES.find((node) => node.name === 'safeguardGate')!;
+const n8n = n8nWorkflow as unknown as N8nWorkflowModule;
+
+describe('what a technician reads in the editor, from the catalogue', () => {
+	it.each(OPERATIONS.map((operation) => [operation.id, operation] as const))('%s has a summary in words for people', (_id, operation) => {
+		expect(operation.summary).toMatch(/^[A-Z].{9,109}\.$/);
+		// No return shapes or ids: those are for language models (the description).
+		expect(operation.summary).not.toMatch(/[{}]/);
+		expect(rawIdProblem(operation.summary)).toBeUndefined();
+		expect(operation.summary).not.toBe(operation.description);
+	});
+
+	it('every long free-text input is multi-line in the catalogue and in its node', () => {
+		const long = longTextInputs();
+		// The ones the issue names are among them.
+		expect(long).toEqual(
+			expect.arrayContaining([
+				{ operationId: 'glpi.create_ticket', field: 'content' },
+				{ operationId: 'glpi.add_followup', field: 'content' },
+				{ operationId: 'glpi.close_ticket', field: 'solution' },
+				{ operationId: 'mail.send_mail', field: 'body' },
+				{ operationId: 'mail.send_bulk_notification', field: 'body' },
+			]),
+		);
+		for (const { operationId, field } of long) {
+			expect([operationId, field, inputJsonSchema(catalogue.get(operationId).input).properties![field].rows]).toEqual([operationId, field, expect.any(Number)]);
+			const node = NODES.find((candidate) => fieldFor(candidate, operationId, field))!;
+			expect([operationId, field, (fieldFor(node, operationId, field)!.typeOptions?.rows ?? 0) >= 2]).toEqual([operationId, field, true]);
+		}
+	});
+
+	it.each(NODES.map((node) => [node.name, node] as const))('node %s: subtitles and option labels read as words, credential fields are told apart', (_name, node) => {
+		const field = node.name === 'safeguardGate' ? 'operationId' : 'operation';
+		const choices = operationChoices(node, field);
+		expect(choices.length).toBeGreaterThan(0);
+		for (const { operationId, set } of choices) {
+			const subtitle = evaluateSubtitle(n8n, node, set);
+			expect([operationId, typeof subtitle]).toEqual([operationId, 'string']);
+			expect([operationId, subtitle, rawIdProblem(String(subtitle))]).toEqual([operationId, subtitle, undefined]);
+			const operation = catalogue.get(operationId);
+			expect(subtitle).toContain(operation.displayName);
+		}
+		for (const { field: label, label: option } of optionLabels(node)) expect([label, option, rawIdProblem(option)]).toEqual([label, option, undefined]);
+		expect(duplicateCredentialLabels(node)).toEqual([]);
+		for (const credential of node.credentials ?? []) expect(credential.displayName).toEqual(expect.any(String));
+		// The optional Safeguard store says what it is for.
+		const optional = (node.credentials ?? []).find((credential) => credential.name === 'widipSafeguardApi' && !credential.required);
+		if (optional) expect(optional.displayName).toMatch(/AI Tool/);
+	});
+
+	it('the Safeguard Gate: a neutral default, the levels explained, the expected keys shown per operation', () => {
+		const operation = gate.properties.find((property) => property.name === 'operationId')!;
+		expect(catalogue.get(operation.default as string).level).toBe(0);
+		expect(evaluateSubtitle(n8n, gate, {})).toBe(operationLabel(catalogue.get(operation.default as string)));
+		// An expression names the operation: the subtitle says so instead of showing the expression.
+		expect(evaluateSubtitle(n8n, gate, { operationId: '={{ $json.body.operation }}' })).toBe('Operation from an expression');
+		const notices = gate.properties.filter((property) => property.type === 'notice');
+		const levels = notices.find((notice) => !notice.displayOptions)!;
+		for (const level of Object.values(SAFEGUARD_LEVELS)) expect(levels.displayName).toContain(`${level.label}: ${level.meaning}`);
+		for (const candidate of OPERATIONS) {
+			const shown = notices.filter((notice) => (notice.displayOptions?.show?.operationId as string[] | undefined)?.includes(candidate.id));
+			expect([candidate.id, shown.length]).toEqual([candidate.id, 1]);
+			const keys = Object.keys(inputJsonSchema(candidate.input).properties ?? {});
+			for (const key of keys) expect(shown[0].displayName).toContain(`<li>${key} (`);
+			if (keys.length === 0) expect(shown[0].displayName).toContain('takes no arguments');
+		}
+		// Only what n8n's notices render (sanitize-html with ul, li and a): anything else would show as text or vanish.
+		for (const notice of notices) expect(notice.displayName.replace(/<\/?(ul|li)>/g, '')).not.toMatch(/<[a-z/]/i);
+		expect(gate.properties.find((property) => property.name === 'arguments')!.hint).toMatch(/keys listed above/);
+	});
+
+	it.each(NODES.filter((node) => allProperties(node.properties).some((property) => property.name === TOOL_CONFIDENCE)).map((node) => [node.name, node] as const))(
+		'node %s as an AI tool explains its Safeguard fields',
+		(_name, node) => {
+			const byName = (name: string) => node.properties.find((property) => property.name === name) as INodeProperties;
+			for (const name of [TOOL_APPROVAL_ID, TOOL_CONFIDENCE, TOOL_REASON]) {
+				expect(String(byName(name).default)).toContain('$fromAI(');
+				expect(byName(name).hint).toMatch(/Filled in by the agent/);
+			}
+			const notice = node.properties.find((property) => property.type === 'notice' && property.displayOptions?.show?.['@tool']?.[0] === true);
+			expect(notice?.displayName).toMatch(/Safeguard credential above/);
+		},
+	);
+
+	it('every node has its own icon, light and dark, and the files exist', () => {
+		const icons = NODES.map((node) => node.icon as { light: string; dark: string });
+		for (const key of ['light', 'dark'] as const) {
+			const files = icons.map((icon) => icon[key]);
+			expect(new Set(files).size).toBe(files.length);
+			for (const file of files) {
+				const svg = readFileSync(path.join(__dirname, '../../icons', path.basename(file.replace(/^file:/, ''))), 'utf8');
+				expect(svg).toMatch(/^<svg /);
+			}
+		}
+		// Distinct drawings, not only distinct file names.
+		const drawings = icons.map((icon) => readFileSync(path.join(__dirname, '../../icons', path.basename(icon.light.replace(/^file:/, ''))), 'utf8').replace(/#[0-9A-Fa-f]{6}/g, ''));
+		expect(new Set(drawings).size).toBe(drawings.length);
+	});
+});
