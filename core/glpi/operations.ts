@@ -205,4 +205,18 @@ export const healthPing = defineOperation({
 	handler: async (_input, glpi) => glpi.ping(),
 });
 
-export const glpiOperations = [searchClient, createTicket, searchNewTickets, getTicket, addFollowup, updateStatus, closeTicket, healthPing];
+export const statusCheck = defineOperation({
+	id: 'glpi.status_check',
+	service: 'glpi',
+	resource: 'health',
+	displayName: 'Database Status',
+	summary: "Ask GLPI's status page whether its database is up, without logging in; never fails.",
+	description:
+		"Ask GLPI's own status page (status.php?service=db, no login) whether its database answers: healthy when OK or WARNING. Cheap enough for every 30 s; pair it with Ping, which checks an API session. Never fails: returns {healthy: false, status: UNREACHABLE | PROBLEM | NO_DATA, message} when GLPI is down.",
+	level: 0,
+	input: z.strictObject({}),
+	output: z.object({ healthy: z.boolean(), status: z.string(), latencyMs: z.number(), message: z.string() }),
+	handler: async (_input, glpi) => await glpi.statusCheck(),
+});
+
+export const glpiOperations = [searchClient, createTicket, searchNewTickets, getTicket, addFollowup, updateStatus, closeTicket, healthPing, statusCheck];

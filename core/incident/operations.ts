@@ -107,10 +107,15 @@ export const incidentList = defineOperation({
 	input: z.strictObject({
 		status: z.enum(['open', 'recovered']).default('open').describe('Open incidents, or those recently recovered').meta({ title: 'Status' }),
 		limit: z.number().int().min(1).max(200).default(50).describe('At most this many incidents').meta({ title: 'Limit' }),
+		withoutTicket: z
+			.boolean()
+			.default(false)
+			.describe('Only incidents that have no GLPI ticket yet (e.g. they arrived while GLPI was down)')
+			.meta({ title: 'Only Without Ticket' }),
 	}),
 	output: z.object({ count: z.number().int(), incidents: z.array(incidentViewSchema) }),
-	handler: async ({ status, limit }, coordination) => {
-		const incidents = await coordination.guard('incident.list', () => coordination.incidents.list(status, limit));
+	handler: async ({ status, limit, withoutTicket }, coordination) => {
+		const incidents = await coordination.guard('incident.list', () => coordination.incidents.list(status, limit, undefined, { withoutTicket }));
 		return { count: incidents.length, incidents };
 	},
 });
@@ -176,4 +181,55 @@ export const incidentSaveDiagnosis = defineOperation({
 		coordination.guard('incident.save_diagnosis', () => coordination.incidents.saveDiagnosis(incidentId, claimToken, diagnosis)),
 });
 
-export const incidentOperations = [incidentIntake, incidentReview, incidentGet, incidentList, incidentClaimDiagnosis, incidentSaveDiagnosis];
+export const incidentLinkTicket = defineOperation({
+	id: 'incident.link_ticket',
+	service: 'incident',
+	resource: 'incident',
+	displayName: 'Link Ticket',
+	summary: 'Record the GLPI ticket made for an incident (once).',
+	description:
+		'Record the GLPI ticket made for an incident, so updates and recoveries add followups to it and List Incidents (Only Without Ticket) finds those still waiting for one. The first ticket stays: a later call returns {linked: false, ticketId: <the first>}. Workflows only.',
+	level: 1,
+	workflowOnly: true,
+	input: z.strictObject({
+		incidentId,
+		ticketId: z.number().int().positive().describe('The GLPI ticket id (Create Ticket returns it as id)').meta({ title: 'Ticket ID' }),
+	}),
+	output: z.object({ linked: z.boolean(), ticketId: z.number().int(), incident: incidentViewSchema.nullable() }),
+	handler: async ({ incidentId, ticketId }, coordination) =>
+		coordination.guard('incident.link_ticket', () => coordination.incidents.linkTicket(incidentId, ticketId)),
+});
+
+export const incidentReleaseDiagnosis = defineOperation({
+	id: 'incident.release_diagnosis',
+	service: 'incident',
+	resource: 'incident',
+	displayName: 'Release Diagnosis Claim',
+	summary: 'Give back a diagnosis claim unused, so another run may diagnose at once.',
+	description:
+		'Give back the diagnosis claim of an incident without saving a diagnosis (the diagnosis could not be made or used now, e.g. GLPI is down), so another caller may claim it at once instead of after 5 minutes. Only the holder can: returns {released: false, why: "claim_not_held"} otherwise. Workflows only.',
+	level: 1,
+	workflowOnly: true,
+	input: z.strictObject({
+		incidentId,
+		claimToken: z
+			.string()
+			.regex(/^[0-9a-f]{32}$/, 'expected the 32-character claim token')
+			.describe('The claim token (diagnosisClaim.token from Intake Alert, or token from Claim Diagnosis)')
+			.meta({ title: 'Claim Token', n8nDefault: '={{ $json.diagnosisClaim.token }}' }),
+	}),
+	output: z.object({ released: z.boolean(), why: z.string().nullable() }),
+	handler: async ({ incidentId, claimToken }, coordination) =>
+		coordination.guard('incident.release_diagnosis', () => coordination.incidents.releaseDiagnosis(incidentId, claimToken)),
+});
+
+export const incidentOperations = [
+	incidentIntake,
+	incidentReview,
+	incidentGet,
+	incidentList,
+	incidentClaimDiagnosis,
+	incidentSaveDiagnosis,
+	incidentReleaseDiagnosis,
+	incidentLinkTicket,
+];

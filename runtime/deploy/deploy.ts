@@ -1,6 +1,6 @@
 import { DeployHistory, type DeployedEntry } from './history';
 import { DeployError, N8nApi, type N8nWorkflow, type WorkflowBody } from './n8n-api';
-import { apiBody, deployOrder, describeDifference, desiredBody, difference, isSame, readWorkflowFiles, webhookConflicts, type Resolution } from './plan';
+import { apiBody, deployOrder, unpublishedCallees, describeDifference, desiredBody, difference, isSame, readWorkflowFiles, webhookConflicts, type Resolution } from './plan';
 
 export interface DeployOptions {
 	url: string;
@@ -60,6 +60,7 @@ export async function deploy(options: DeployOptions): Promise<DeployReport> {
 	const planned: Resolution = { workflowIds: new Map([...files.map((file) => [file.name, workflowIds.get(file.name) ?? 'new'] as const), ...workflowIds]), credentials };
 	for (const file of files) desiredBody(file, planned, problems);
 	problems.push(...webhookConflicts(files, existing));
+	problems.push(...unpublishedCallees(files));
 	if (problems.length > 0) throw new DeployError(`${problems.length} problem(s); nothing was written to n8n:\n${problems.join('\n')}`, 1);
 
 	const outcomes: WorkflowOutcome[] = [];

@@ -112,6 +112,23 @@ export function referencedNames(file: WorkflowFile, names: ReadonlySet<string>):
 	return file.json.nodes.map(workflowReference).filter((ref) => ref && names.has(ref.value)).map((ref) => ref!.value);
 }
 
+/**
+ * n8n 2.x refuses to publish a workflow whose sub-workflow is not published: a published caller
+ * deployed with a callee whose file says `"active": false` would fail half-way, so it is a problem
+ * found before any write.
+ */
+export function unpublishedCallees(files: readonly WorkflowFile[]): string[] {
+	const names = new Set(files.map((file) => file.name));
+	const byName = new Map(files.map((file) => [file.name, file]));
+	return files
+		.filter((file) => file.publish)
+		.flatMap((file) =>
+			referencedNames(file, names)
+				.filter((callee) => !byName.get(callee)!.publish)
+				.map((callee) => `${file.file}: calls "${callee}", whose file says "active": false; n8n publishes a workflow only when the sub-workflows it calls are published`),
+		);
+}
+
 /** Callees before callers; a cycle of sub-workflow calls cannot get ids in any order. */
 export function deployOrder(files: WorkflowFile[]): WorkflowFile[] {
 	const names = new Set(files.map((file) => file.name));

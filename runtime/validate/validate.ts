@@ -1,3 +1,4 @@
+import { substituteVariables } from '../deploy/variables';
 import { WorkflowContext } from './context';
 import { checkConnections } from './checks/connections';
 import { checkCredentials } from './checks/credentials';
@@ -102,15 +103,33 @@ export function validateWorkflowObjects(workflows: readonly LoadedWorkflow[], op
  * WorkflowInputError for a path that is missing, unreadable or not JSON; a JSON file that is no
  * workflow is a finding.
  */
+/** Fills `${WIDIP_FLOW_*}` as deploy does, but leaves an unset one as written (its fields are then skipped). */
+function fillDeployVariables<T>(nodes: T, env: NodeJS.ProcessEnv): { value: T; missing: string[] } {
+	const { missing } = substituteVariables(nodes, env);
+	const keep = Object.fromEntries(missing.map((name) => [name, `\${${name}}`]));
+	return { value: substituteVariables(nodes, { ...env, ...keep }).value, missing };
+}
+
 export async function validateWorkflows(paths: readonly string[], options: ValidateOptions = {}): Promise<ValidateResult> {
 	const cwd = options.cwd ?? process.cwd();
 	const files = await expandPaths(paths, cwd);
 	const workflows: LoadedWorkflow[] = [];
 	const unusable: Finding[] = [];
+	const env = options.env ?? process.env;
 	for (const file of files) {
 		const read = await readWorkflowFile(file, cwd);
-		if ('notWorkflow' in read) unusable.push({ file, node: '-', field: '-', message: read.notWorkflow, severity: 'error' });
-		else workflows.push(...read);
+		if ('notWorkflow' in read) {
+			unusable.push({ file, node: '-', field: '-', message: read.notWorkflow, severity: 'error' });
+			continue;
+		}
+		for (const loaded of read) {
+			// What deploy would send: deploy variables filled in from this environment (or their defaults).
+			const filled = fillDeployVariables(loaded.workflow.nodes, env);
+			for (const name of filled.missing) {
+				unusable.push({ file, node: '-', field: '-', message: `deploy variable ${name} is not set (and has no default): its fields are not checked here, and widip deploy refuses until it is set`, severity: 'warning' });
+			}
+			workflows.push({ ...loaded, workflow: { ...loaded.workflow, nodes: filled.value } });
+		}
 	}
 	const result = validateWorkflowObjects(workflows, options);
 	const findings = [...unusable, ...result.findings].sort((a, b) => files.indexOf(a.file) - files.indexOf(b.file));

@@ -44,6 +44,8 @@ export interface ScenarioRule {
 }
 
 export interface Scenario {
+	/** What the scenario plays, for the reader of the file. */
+	description?: string;
 	rules: ScenarioRule[];
 	/** Answer when no rule matches (otherwise the fixed sentence cut to `tokens` words). */
 	default?: ScenarioReply;

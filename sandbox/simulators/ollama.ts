@@ -67,6 +67,11 @@ export interface GenerationRecord {
 	endedAt?: number;
 	aborted: boolean;
 	abortedAt?: number;
+	/** The conversation the model was shown (tool names it called before), and the tools it called now. */
+	turns: ChatTurn[];
+	replyToolCalls: string[];
+	/** Names of the tools the request offered. */
+	offeredTools: string[];
 }
 
 export const DEFAULT_FAKE_OLLAMA_CONFIG: Readonly<FakeOllamaConfig> = {
@@ -84,6 +89,7 @@ interface Job {
 	model: string;
 	stream: boolean;
 	turns: ChatTurn[];
+	offeredTools: string[];
 	reply: { content: string; toolCalls: ScenarioToolCall[] };
 	maxTokens?: number;
 	keepAliveMs: number;
@@ -248,6 +254,9 @@ export class FakeOllama {
 			// Ollama streams unless told not to; OpenAI does not unless asked.
 			stream: openAi ? body.stream === true : body.stream !== false,
 			turns,
+			offeredTools: Array.isArray((body as { tools?: unknown }).tools)
+				? ((body as { tools: Array<{ function?: { name?: unknown } }> }).tools).map((tool) => String(tool?.function?.name ?? ''))
+				: [],
 			reply: {
 				content: scripted ? (scripted.content ?? '') : defaultText(this.config.tokens),
 				toolCalls: chat ? (scripted?.tool_calls ?? []) : [],
@@ -286,6 +295,9 @@ export class FakeOllama {
 			tokensSent: 0,
 			startedAt,
 			aborted: false,
+			turns: job.turns,
+			replyToolCalls: job.reply.toolCalls.map((call) => call.function.name),
+			offeredTools: job.offeredTools,
 		};
 		this.log.push(record);
 		this.peak = Math.max(this.peak, ++this.running);

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-import { readWorkflowFiles } from '../../runtime/deploy/plan';
+import { readWorkflowFiles, unpublishedCallees } from '../../runtime/deploy/plan';
 import { substituteVariables } from '../../runtime/deploy/variables';
 
 describe('deploy variables ${WIDIP_FLOW_*}', () => {
@@ -45,5 +45,18 @@ describe('deploy variables ${WIDIP_FLOW_*}', () => {
 		await expect(readWorkflowFiles([file], {})).rejects.toThrow(/WIDIP_FLOW_ONCALL_EMAIL, WIDIP_FLOW_RUNTIME_URL not set/);
 		const [read] = await readWorkflowFiles([file], { WIDIP_FLOW_RUNTIME_URL: 'http://r', WIDIP_FLOW_ONCALL_EMAIL: 'a@b.fr' });
 		expect(read.json.nodes[0].parameters).toEqual({ url: 'http://r/x', to: 'a@b.fr' });
+	});
+});
+
+describe('deploy preflight', () => {
+	it('a published caller of a sub-workflow that would stay unpublished is refused before any write', async () => {
+		const dir = mkdtempSync(path.join(tmpdir(), 'widip-callee-'));
+		const ref = { __rl: true, mode: 'list', value: 'Callee', cachedResultName: 'Callee' };
+		writeFileSync(path.join(dir, 'caller.json'), JSON.stringify({ name: 'Caller', nodes: [{ name: 'Call', type: 'n8n-nodes-base.executeWorkflow', parameters: { workflowId: ref } }], connections: {} }));
+		writeFileSync(path.join(dir, 'callee.json'), JSON.stringify({ name: 'Callee', active: false, nodes: [], connections: {} }));
+		const files = await readWorkflowFiles([dir], {});
+		expect(unpublishedCallees(files)).toEqual([expect.stringMatching(/caller\.json: calls "Callee", whose file says "active": false/)]);
+		writeFileSync(path.join(dir, 'callee.json'), JSON.stringify({ name: 'Callee', nodes: [], connections: {} }));
+		expect(unpublishedCallees(await readWorkflowFiles([dir], {}))).toEqual([]);
 	});
 });

@@ -68,6 +68,8 @@ export function checkWidipParameters(context: WorkflowContext): void {
 				continue;
 			}
 			if (isExpression(value) || (node.type.endsWith('Tool') && typeof value === 'string' && value.includes('$fromAI('))) continue;
+			// A deploy variable left unset (validate warned once per file): its value is not known here.
+			if (typeof value === 'string' && /\$\{WIDIP_FLOW_[A-Z0-9_]+\}/.test(value)) continue;
 			const argument = asArgument(operation, field, value);
 			if ('error' in argument) {
 				context.report(node.name, path, `${field} ${argument.error}`);

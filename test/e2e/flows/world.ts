@@ -203,6 +203,19 @@ export class FlowWorld {
 		return { code, stdout, stderr };
 	}
 
+	/**
+	 * Waits until n8n serves a production webhook: it registers a published workflow's webhooks a
+	 * moment after publish returns. A GET on a POST-only webhook answers "did you mean POST" once
+	 * registered, without starting an execution.
+	 */
+	async webhookReady(webhookPath: string, timeoutMs = 20_000): Promise<void> {
+		await eventually(async () => {
+			const response = await fetch(`${this.harness.baseUrl}/webhook/${webhookPath}`);
+			const text = await response.text();
+			return /did you mean to make a POST/i.test(text) || response.ok;
+		}, timeoutMs, `n8n to register the webhook ${webhookPath}`);
+	}
+
 	/** n8n's public API, with this world's key. */
 	async api<T = unknown>(route: string, init: RequestInit = {}): Promise<T> {
 		const response = await fetch(`${this.harness.baseUrl}/api/v1${route}`, {
