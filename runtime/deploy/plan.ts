@@ -261,9 +261,10 @@ export function describeDifference(diff: Difference): string[] {
 
 /** `METHOD path` of each webhook node (n8n refuses to publish two workflows on one). */
 export function webhookPaths(nodes: readonly N8nNode[]): string[] {
+	const POST_ONLY = 'n8n-nodes-widip.observiumTrigger';
 	return nodes
-		.filter((node) => node.type === 'n8n-nodes-base.webhook' && !node.disabled && typeof node.parameters?.path === 'string')
-		.map((node) => `${String(node.parameters?.httpMethod ?? 'GET').toUpperCase()} ${String(node.parameters?.path).replace(/^\/+/, '')}`);
+		.filter((node) => (node.type === 'n8n-nodes-base.webhook' || node.type === POST_ONLY) && !node.disabled && typeof node.parameters?.path === 'string')
+		.map((node) => `${node.type === POST_ONLY ? 'POST' : String(node.parameters?.httpMethod ?? 'GET').toUpperCase()} ${String(node.parameters?.path).replace(/^\/+/, '')}`);
 }
 
 /**

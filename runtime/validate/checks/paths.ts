@@ -6,6 +6,8 @@ const SERVES_PATH: Record<string, 'webhook' | 'form' | 'mcp'> = {
 	'n8n-nodes-base.webhook': 'webhook',
 	'n8n-nodes-base.formTrigger': 'form',
 	'@n8n/n8n-nodes-langchain.mcpTrigger': 'mcp',
+	// Our Observium trigger serves /webhook/<path>, POST only.
+	'n8n-nodes-widip.observiumTrigger': 'webhook',
 };
 
 const LABELS: Record<string, string> = { webhook: 'webhook path', form: 'form path', mcp: 'MCP trigger path' };
@@ -40,7 +42,7 @@ export function collectPaths(context: WorkflowContext): PathUse[] {
 			value = (parameters.options as Record<string, unknown>).path;
 		}
 		if (typeof value !== 'string' || value.trim() === '' || isExpression(value)) continue;
-		const methods = namespace === 'webhook' ? webhookMethods(parameters) : ['*'];
+		const methods = node.type === 'n8n-nodes-widip.observiumTrigger' ? ['POST'] : namespace === 'webhook' ? webhookMethods(parameters) : ['*'];
 		uses.push({ file: context.file, node: node.name, field, namespace, path: value.replace(/^\/+|\/+$/g, ''), methods });
 	}
 	return uses;

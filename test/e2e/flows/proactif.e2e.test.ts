@@ -1,6 +1,7 @@
 import path from 'node:path';
 
 import type { ReceivedMail } from '../../../sandbox/simulators/smtp-sink';
+import { SANDBOX_SECRETS } from '../../../sandbox/simulators';
 import { ALERT } from '../../observium/alert-fixture';
 import { ADDRESSES, eventually, FlowWorld, SCENARIOS, WORKFLOWS } from './world';
 
@@ -63,8 +64,8 @@ describe('Proactif v9 + Health-Check v3 in a real n8n, deployed by widip deploy'
 	async function post(body: unknown, secret = world.webhookSecret): Promise<{ status: number; json: Record<string, unknown> }> {
 		const response = await fetch(`${world.harness.baseUrl}/webhook/${HOOK}`, {
 			method: 'POST',
-			headers: { 'content-type': 'application/json', 'X-WIDIP-Webhook-Secret': secret },
-			body: JSON.stringify(body),
+			headers: { 'content-type': typeof body === 'string' ? 'text/html' : 'application/json', authorization: `Basic ${Buffer.from(`observium:${secret}`).toString('base64')}` },
+			body: typeof body === 'string' ? body : JSON.stringify(body),
 		});
 		const text = await response.text();
 		let json: Record<string, unknown> = {};
@@ -76,6 +77,24 @@ describe('Proactif v9 + Health-Check v3 in a real n8n, deployed by widip deploy'
 		return { status: response.status, json };
 	}
 
+	let proactifId = '';
+	/** What Intake decided for one alert, read from the Proactif execution n8n kept for it. */
+	async function decisionOf(alertId: string | number, timeoutMs = 60_000): Promise<{ decision: string; reason: string; incident: string | null }> {
+		proactifId ||= await world.workflowId('WIDIP Proactif v9');
+		return await eventually(async () => {
+			for (const execution of await world.executions(proactifId)) {
+				const runData = (execution.data?.resultData?.runData ?? {}) as Record<string, Array<{ data?: { main: Array<Array<{ json: Record<string, unknown> }> | null> } }>>;
+				const alert = runData['Observium Alert']?.[0]?.data?.main[0]?.[0]?.json;
+				if (String(alert?.alertId) !== String(alertId)) continue;
+				const decided = (runData['Intake Alert']?.[0]?.data?.main ?? []).flatMap((items) => items ?? [])[0]?.json;
+				if (!decided) continue;
+				const incident = decided.incident as { id?: string } | null;
+				return { decision: String(decided.decision), reason: String(decided.reason), incident: incident?.id ?? null };
+			}
+			return undefined;
+		}, timeoutMs, `the decision on alert ${alertId}`);
+	}
+
 	const ticketsFor = (host: string) => [...world.sims.glpi.state.tickets.values()].filter((ticket) => ticket.content.includes(host));
 	const followupsOf = (ticketId: number) => world.sims.glpi.state.followups.filter((followup) => followup.items_id === ticketId);
 	/** Mails to one address about one ticket: their subject names it as "n°<id>". */
@@ -84,10 +103,25 @@ describe('Proactif v9 + Health-Check v3 in a real n8n, deployed by widip deploy'
 		return (await world.sims.smtp.messages()).filter((mail) => mail.recipients.includes(address) && about.test(mail.parsed.subject ?? ''));
 	}
 
-	it('rejects an alert without the shared secret and writes nothing', async () => {
+	it('refuses an alert without the shared secret (401) and starts nothing', async () => {
 		const before = world.sims.glpi.state.tickets.size;
-		const answer = await post(tags('EHPAD-Les-Mimosas-SW01', 'EHPAD Les Mimosas, Chambéry', 'ALERT'), 'wrong-secret');
-		expect(answer.status).toBe(403);
+		const body = tags('EHPAD-Les-Mimosas-SW01', 'EHPAD Les Mimosas, Chambéry', 'ALERT');
+		expect((await post(body, 'wrong-secret-0123456789abcdef')).status).toBe(401);
+		const unauthenticated = await fetch(`${world.harness.baseUrl}/webhook/${HOOK}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+		expect(unauthenticated.status).toBe(401);
+		expect(await world.executions(await world.workflowId('WIDIP Proactif v9'))).toEqual([]);
+		expect(await world.probe.redis.keys(`${world.prefix}incident:id:*`)).toEqual([]);
+		expect(world.sims.glpi.state.tickets.size).toBe(before);
+	});
+
+	it('a body that is no Observium alert (an HTML page, an empty object, tags missing) gets 400 with the reason and starts nothing', async () => {
+		const before = world.sims.glpi.state.tickets.size;
+		for (const body of ['<html><body>502 Bad Gateway</body></html>', {}, { ALERT_STATE: 'ALERT' }]) {
+			const answer = await post(body);
+			expect(answer.status).toBe(400);
+			expect(String(answer.json.error)).toMatch(/^not an Observium alert: /);
+		}
+		expect(await world.executions(await world.workflowId('WIDIP Proactif v9'))).toEqual([]);
 		expect(await world.probe.redis.keys(`${world.prefix}incident:id:*`)).toEqual([]);
 		expect(world.sims.glpi.state.tickets.size).toBe(before);
 	});
@@ -96,8 +130,11 @@ describe('Proactif v9 + Health-Check v3 in a real n8n, deployed by widip deploy'
 		const host = 'EHPAD-Les-Tilleuls-RTR01';
 		world.sims.observium.setDeviceStatus(host, 'down');
 		const answer = await post(tags(host, 'EHPAD Les Tilleuls, Villeurbanne', 'ALERT', 'Warning'));
-		expect(answer).toMatchObject({ status: 200, json: { decision: 'new', reason: 'first_alert' } });
-		const incidentId = String(answer.json.incident);
+		// Observium gets its answer at once; the execution carries only the normalised alert.
+		expect(answer).toMatchObject({ status: 200, json: { accepted: true, state: 'ALERT', device: host } });
+		const decided = await decisionOf(String(answer.json.alertId));
+		expect(decided).toMatchObject({ decision: 'new', reason: 'first_alert' });
+		const incidentId = String(decided.incident);
 		const [ticket] = await eventually(async () => ticketsFor(host).length > 0 && ticketsFor(host), 60_000, 'the ticket');
 		await eventually(async () => (await mailsTo(ADDRESSES.oncall, String(ticket.id))).length > 0, 30_000, 'the on-call mail');
 		// The diagnosis is the Sentinel's: Observium then Phibee (router_down at Les Tilleuls), in the fixed structure.
@@ -124,7 +161,7 @@ describe('Proactif v9 + Health-Check v3 in a real n8n, deployed by widip deploy'
 		const host = 'EHPAD-Bellevue-RTR01';
 		world.sims.observium.setDeviceStatus(host, 'down');
 		const answer = await post(tags(host, 'EHPAD Bellevue, Lyon', 'ALERT', 'Critical'));
-		expect(answer.json).toMatchObject({ decision: 'new' });
+		expect(await decisionOf(String(answer.json.alertId))).toMatchObject({ decision: 'new' });
 		const [ticket] = await eventually(async () => ticketsFor(host).length > 0 && ticketsFor(host), 60_000, 'the ticket');
 		expect(ticket.name).toMatch(/^\[CRITIQUE\] /);
 		expect(ticket.content).toContain('Responsabilité : phibee_fai');
@@ -136,11 +173,18 @@ describe('Proactif v9 + Health-Check v3 in a real n8n, deployed by widip deploy'
 	it('ten flapping alerts in five minutes → one ticket, marked flapping, at most one re-notification', async () => {
 		const host = 'Residence-Les-Glycines-RTR01';
 		const location = 'Résidence Les Glycines, Annecy';
-		const decisions: string[] = [];
+		const alertIds: string[] = [];
 		for (let i = 0; i < 10; i++) {
 			const answer = await post(tags(host, location, i % 2 === 0 ? 'ALERT' : 'RECOVER'));
-			decisions.push(`${answer.json.decision}:${answer.json.reason}`);
+			expect(answer.status).toBe(200);
+			alertIds.push(String(answer.json.alertId));
 			if (i === 0) await eventually(async () => ticketsFor(host).length > 0, 60_000, 'the first ticket');
+			else await new Promise((resolve) => setTimeout(resolve, 150));
+		}
+		const decisions: string[] = [];
+		for (const id of alertIds) {
+			const decided = await decisionOf(id);
+			decisions.push(`${decided.decision}:${decided.reason}`);
 		}
 		// Intake: new, recovered, reopened, flapping_started, then silence.
 		expect(decisions.slice(0, 4)).toEqual(['new:first_alert', 'recovered:recovered', 'update:reopened', 'update:flapping_started']);
@@ -160,16 +204,17 @@ describe('Proactif v9 + Health-Check v3 in a real n8n, deployed by widip deploy'
 		const host = 'Clinique-Saint-Joseph-RTR01';
 		const location = 'Clinique Saint-Joseph, Grenoble';
 		world.sims.observium.setDeviceStatus(host, 'down');
-		expect((await post(tags(host, location, 'ALERT'))).json).toMatchObject({ decision: 'new' });
+		expect(await decisionOf(String((await post(tags(host, location, 'ALERT'))).json.alertId))).toMatchObject({ decision: 'new' });
 		const [ticket] = await eventually(async () => ticketsFor(host).length > 0 && ticketsFor(host), 60_000, 'the ticket');
 		expect(ticket.content).toContain('Responsabilité : power');
 		await eventually(async () => (await world.probe.incidents.list('open', 200)).some((incident) => incident.ticketId === ticket.id), 30_000, 'the link');
 		world.sims.observium.setDeviceStatus(host, 'up');
-		expect((await post(tags(host, location, 'RECOVER'))).json).toMatchObject({ decision: 'recovered' });
+		const recovery = await post(tags(host, location, 'RECOVER'));
 		const resolution = await eventually(async () => {
 			const mails = await mailsTo(ADDRESSES.oncall, String(ticket.id));
 			return mails.length > 1 && mails;
 		}, 30_000, 'the resolution mail');
+		expect(await decisionOf(String(recovery.json.alertId))).toMatchObject({ decision: 'recovered' });
 		expect(resolution).toHaveLength(2);
 		expect(resolution[1].parsed.text).toContain(host);
 		expect(followupsOf(ticket.id).some((followup) => followup.content.includes('recovered'))).toBe(true);
@@ -192,8 +237,10 @@ describe('Proactif v9 + Health-Check v3 in a real n8n, deployed by widip deploy'
 		for (const [index, host] of hosts.entries()) {
 			world.sims.observium.setDeviceStatus(host, 'down');
 			const answer = await post(tags(host, locations[index], 'ALERT'));
-			expect(answer).toMatchObject({ status: 200, json: { decision: 'new' } });
-			kept.push(String(answer.json.incident));
+			expect(answer.status).toBe(200);
+			const decided = await decisionOf(String(answer.json.alertId));
+			expect(decided).toMatchObject({ decision: 'new' });
+			kept.push(String(decided.incident));
 		}
 		// The outage lasts ~20 s: mails at most one per 8 s (the compressed 5 minutes).
 		while (Date.now() - outageStarted < 20_000) await new Promise((resolve) => setTimeout(resolve, 500));
@@ -223,5 +270,29 @@ describe('Proactif v9 + Health-Check v3 in a real n8n, deployed by widip deploy'
 		expect(await backMails()).toHaveLength(1);
 		expect((await downMails()).length).toBe(during.length);
 		expect((await world.probe.breakers.status('glpi')).state).toBe('closed');
+	});
+
+	it("no secret is in n8n's execution data of the three flows, nor in n8n's log", async () => {
+		const secrets = [
+			world.webhookSecret,
+			Buffer.from(`observium:${world.webhookSecret}`).toString('base64'),
+			Buffer.from(`observium:${world.webhookSecret}`).toString('base64').slice(0, 24),
+			world.agentKeys.sentinel,
+			world.gpuKeys.proactif,
+			world.safeguardSecret,
+			SANDBOX_SECRETS.glpiUserToken,
+			SANDBOX_SECRETS.smtpPassword,
+			SANDBOX_SECRETS.observiumPassword,
+			SANDBOX_SECRETS.phibeeApiKey,
+		];
+		let seen = 0;
+		for (const name of ['WIDIP Proactif v9', 'WIDIP Proactif v9 · Diagnose and Ticket', 'WIDIP Health-Check v3']) {
+			const executions = await world.executions(await world.workflowId(name));
+			seen += executions.length;
+			const text = JSON.stringify(executions);
+			for (const secret of secrets) expect(text).not.toContain(secret);
+		}
+		expect(seen).toBeGreaterThan(10);
+		for (const secret of secrets) expect(world.harness.log()).not.toContain(secret);
 	});
 });

@@ -172,7 +172,8 @@ export class FlowWorld {
 			},
 			{ id: id(4), name: CREDENTIALS.safeguard, type: 'widipSafeguardApi', data: { ...redis, safeguardSecret: this.safeguardSecret } },
 			{ id: id(5), name: CREDENTIALS.mysecret, type: 'widipMySecretApi', data: { url: this.sims.urls.mysecret, apiKey: SANDBOX_SECRETS.mySecretApiKey, timeoutMs: 3000 } },
-			{ id: id(6), name: CREDENTIALS.observiumWebhook, type: 'httpHeaderAuth', data: { name: 'X-WIDIP-Webhook-Secret', value: this.webhookSecret } },
+			// Observium calls `https://observium:<secret>@n8n/webhook/…`; the WIDIP trigger checks it.
+			{ id: id(6), name: CREDENTIALS.observiumWebhook, type: 'widipObserviumWebhookApi', data: { user: 'observium', secret: this.webhookSecret } },
 			{ id: id(7), name: CREDENTIALS.gpuProactif, type: 'ollamaApi', data: { baseUrl: this.runtime.gpuUrl, apiKey: this.gpuKeys.proactif } },
 			{ id: id(8), name: CREDENTIALS.gpuAssist, type: 'ollamaApi', data: { baseUrl: this.runtime.gpuUrl, apiKey: this.gpuKeys.assist } },
 			{ id: id(9), name: CREDENTIALS.mcpSentinel, type: 'httpBearerAuth', data: { token: this.agentKeys.sentinel, allowedHttpRequestDomains: 'domains', allowedDomains: '127.0.0.1' } },
