@@ -1,4 +1,4 @@
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -17,6 +17,23 @@ const FIXTURES = path.join(__dirname, 'deploy');
  * key made the way an operator makes one. Workflows: a webhook reading Redis through our Redis
  * Helper (credential by name), a sub-workflow, and a webhook calling it by name.
  */
+/** Every (name, type) credential pair the shipped workflows reference. */
+function shippedCredentials(): Array<{ name: string; type: string }> {
+	const found = new Map<string, { name: string; type: string }>();
+	const walk = (dir: string): void => {
+		for (const entry of readdirSync(dir, { withFileTypes: true })) {
+			const full = path.join(dir, entry.name);
+			if (entry.isDirectory()) walk(full);
+			else if (entry.name.endsWith('.json')) {
+				const workflow = JSON.parse(readFileSync(full, 'utf8')) as { nodes?: Array<{ credentials?: Record<string, { name: string }> }> };
+				for (const node of workflow.nodes ?? []) for (const [type, ref] of Object.entries(node.credentials ?? {})) found.set(`${type}:${ref.name}`, { name: ref.name, type });
+			}
+		}
+	};
+	walk(path.join(__dirname, '..', '..', 'workflows'));
+	return [...found.values()];
+}
+
 describe('widip deploy into a real n8n', () => {
 	let harness: N8nHarness;
 	let probe: Coordination;
@@ -30,13 +47,14 @@ describe('widip deploy into a real n8n', () => {
 		probe = await connectTest('deploy');
 		harness = await N8nHarness.create();
 		await harness.importCredentials([
-			// The credential name the shipped workflows/ reference.
-			{
-				id: 'widipDeployShip1',
-				name: 'WIDIP Redis',
-				type: 'widipRedisApi',
-				data: { host: REDIS_HOST, port: REDIS_PORT, database: 0, tls: false, keyPrefix: probe.config.keyPrefix, timeoutMs: 3000 },
-			},
+			// The credentials the shipped workflows/ reference, by name and type, as an installation
+			// creates them (their contents do not matter to deploy; the flows' own tests use real ones).
+			...shippedCredentials().map(({ name, type }, index) => ({
+				id: `widipDeployShp${String(index).padStart(2, '0')}`,
+				name,
+				type,
+				data: type === 'widipRedisApi' || type === 'widipSafeguardApi' ? { host: REDIS_HOST, port: REDIS_PORT, database: 0, tls: false, keyPrefix: probe.config.keyPrefix, timeoutMs: 3000 } : {},
+			})),
 			{
 				id: 'widipDeployRedis',
 				name: 'WIDIP Redis (deploy e2e)',
@@ -219,12 +237,17 @@ describe('widip deploy into a real n8n', () => {
 	it('deploys the shipped workflows/ into the running n8n (timed), and a re-deploy is a no-op', async () => {
 		const shipped = path.join(__dirname, '..', '..', 'workflows');
 		const started = Date.now();
-		const first = await deploy({ url: harness.baseUrl, apiKey, paths: [shipped], stateDir });
+		// The deploy variables an installation sets (README, "The three flows").
+		const variables = { WIDIP_FLOW_RUNTIME_URL: 'http://127.0.0.1:9', WIDIP_FLOW_ONCALL_EMAIL: 'astreinte@widip.fr', WIDIP_FLOW_SUPERVISOR_EMAIL: 'superviseur@widip.fr' };
+		const first = await deploy({ url: harness.baseUrl, apiKey, paths: [shipped], stateDir, variables });
 		timings.shippedFirstDeploy = Date.now() - started;
+		// The three flows and their sub-workflows, all published.
+		expect(first.workflows.map((workflow) => workflow.name)).toEqual(expect.arrayContaining(['WIDIP Proactif v9', 'WIDIP Proactif v9 · Diagnose and Ticket', 'WIDIP Health-Check v3']));
+		expect(first.workflows.filter((workflow) => workflow.name.startsWith('WIDIP ')).every((workflow) => workflow.published)).toBe(true);
 		expect(first.workflows.length).toBeGreaterThan(0);
 		expect(first.workflows.every((workflow) => ['created', 'updated', 'unchanged'].includes(workflow.action))).toBe(true);
 		const again = Date.now();
-		const second = await deploy({ url: harness.baseUrl, apiKey, paths: [shipped], stateDir });
+		const second = await deploy({ url: harness.baseUrl, apiKey, paths: [shipped], stateDir, variables });
 		timings.shippedNoopDeploy = Date.now() - again;
 		expect(second.workflows.every((workflow) => workflow.action === 'unchanged')).toBe(true);
 	});
