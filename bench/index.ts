@@ -5,6 +5,7 @@ import { benchIncidentStorm } from './incident-storm';
 import { benchLockHandoff } from './lock-handoff';
 import { benchLockRecovery } from './lock-recovery';
 import { benchMcp } from './mcp';
+import { benchProactif } from './proactif';
 
 async function main(): Promise<void> {
 	console.log(`widip bench — node ${process.version}, ${new Date().toISOString()}`);
@@ -14,6 +15,8 @@ async function main(): Promise<void> {
 	await benchGpuProxy();
 	await benchMcp();
 	await benchIncidentStorm();
+	// Last: it starts a real n8n (installed once into ~/.cache/widip-n8n, like the e2e suite).
+	await benchProactif();
 }
 
 main().catch((error) => {
