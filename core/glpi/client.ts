@@ -332,6 +332,22 @@ export class GlpiClient {
 	}
 
 	/**
+	 * Adds the solution and leaves the rest to GLPI: the ticket is solved (5), and the requester may
+	 * accept or refuse it; an entity that auto-closes at once closes it (6). Sent once (a retried
+	 * POST could solve twice; GLPI refuses a second solution anyway). Returns the status GLPI set.
+	 */
+	solveTicket(ticketId: number, solution: string, solutionTypeId?: number) {
+		const input: Row = { itemtype: 'Ticket', items_id: ticketId, content: solution };
+		if (solutionTypeId !== undefined) input.solutiontypes_id = solutionTypeId;
+		return this.run('glpi.solve_ticket', async (op) => {
+			const added = await this.session.call<{ id: number | string }>({ ...op, method: 'POST', path: 'ITILSolution/', body: { input }, retry: false });
+			const after = await this.session.call<Row>({ ...op, method: 'GET', path: `Ticket/${ticketId}`, retry: true });
+			const status = int(after.body.status);
+			return { ticketId, solutionId: int(added.body?.id), status, statusLabel: statusLabel(status) };
+		});
+	}
+
+	/**
 	 * Adds the solution (GLPI then marks the ticket solved, or closed at once when the entity
 	 * auto-closes) and closes it if it stayed solved.
 	 */

@@ -156,14 +156,14 @@ export const updateStatus = defineOperation({
 	displayName: 'Update Status',
 	summary: 'Move a ticket to new, processing or pending (closing is Close Ticket).',
 	description:
-		'Move a ticket to status 1 new, 2 processing (assigned), 3 processing (planned) or 4 pending. Solving or closing (5, 6) is Close Ticket, which records a solution and needs a technician\'s approval.',
+		'Move a ticket to status 1 new, 2 processing (assigned), 3 processing (planned) or 4 pending. Solving (5) is Solve Ticket and closing (6) Close Ticket, which record a solution; closing needs a technician\'s approval.',
 	level: 2,
 	idempotent: true,
 	input: z.strictObject({
 		ticketId,
 		status: z
 			.literal([1, 2, 3, 4])
-			.describe('1 new, 2 processing (assigned), 3 processing (planned), 4 pending; 5 and 6 go through Close Ticket')
+			.describe('1 new, 2 processing (assigned), 3 processing (planned), 4 pending; 5 goes through Solve Ticket, 6 through Close Ticket')
 			.meta({ title: 'Status', labels: { 1: 'New', 2: 'Processing (Assigned)', 3: 'Processing (Planned)', 4: 'Pending' } }),
 	}),
 	output: z.object({ ticketId: z.number().int(), status: z.number().int(), statusLabel: z.string() }),
@@ -171,6 +171,24 @@ export const updateStatus = defineOperation({
 		await glpi.updateStatus(ticketId, status);
 		return { ticketId, status, statusLabel: statusLabel(status) };
 	},
+});
+
+export const solveTicket = defineOperation({
+	id: 'glpi.solve_ticket',
+	service: 'glpi',
+	resource: 'ticket',
+	displayName: 'Solve Ticket',
+	summary: 'Record a solution: the ticket is solved and the requester may accept or refuse it.',
+	description:
+		'Add a written solution to a ticket: GLPI marks it solved (status 5); the requester may accept it (it closes, or GLPI closes it after the entity\'s delay) or refuse it (it reopens). An entity set to close at once closes it (status 6). Use it when the requester should be able to say the problem is not gone; Close Ticket closes for good. Refused by GLPI if the ticket is already solved or closed. Returns {ticketId, solutionId, status, statusLabel}.',
+	level: 2,
+	input: z.strictObject({
+		ticketId,
+		solution: z.string().min(3).max(65_000).describe('What was done to solve the problem, as the requester will read it').meta({ title: 'Solution', rows: 5 }),
+		solutionTypeId: z.number().int().min(0).optional().describe('GLPI solution type id').meta({ title: 'Solution Type ID' }),
+	}),
+	output: z.object({ ticketId: z.number().int(), solutionId: z.number().int(), status: z.number().int(), statusLabel: z.string() }),
+	handler: async ({ ticketId, solution, solutionTypeId }, glpi) => glpi.solveTicket(ticketId, solution, solutionTypeId),
 });
 
 export const closeTicket = defineOperation({
@@ -219,4 +237,4 @@ export const statusCheck = defineOperation({
 	handler: async (_input, glpi) => await glpi.statusCheck(),
 });
 
-export const glpiOperations = [searchClient, createTicket, searchNewTickets, getTicket, addFollowup, updateStatus, closeTicket, healthPing, statusCheck];
+export const glpiOperations = [searchClient, createTicket, searchNewTickets, getTicket, addFollowup, updateStatus, solveTicket, closeTicket, healthPing, statusCheck];

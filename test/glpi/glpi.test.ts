@@ -189,6 +189,22 @@ describe('GLPI client against the GLPI simulator', () => {
 		expect(sim.state.solutions.at(-1)!.status).toBe(3);
 	});
 
+	it('solves with a solution: status 5, the requester may still refuse it; a second solution is refused; an auto-closing entity closes it', async () => {
+		const { id } = sim.state.addTicket({ name: 'Mot de passe oublié', content: 'x', entities_id: 1 });
+		const solved = await run('glpi.solve_ticket', { ticketId: id, solution: 'Mot de passe réinitialisé ; lien envoyé' });
+		expect(solved).toEqual({ ticketId: id, solutionId: expect.any(Number), status: 5, statusLabel: 'solved' });
+		const ticket = await run('glpi.get_ticket', { ticketId: id });
+		expect(ticket).toMatchObject({ status: 5, closedAt: null, solution: { content: 'Mot de passe réinitialisé ; lien envoyé', status: 2 } });
+		expect(ticket.solvedAt).toEqual(expect.any(String));
+		const again = await failure(run('glpi.solve_ticket', { ticketId: id, solution: 'encore' }));
+		expect(again.error.message).toMatch(/^GLPI \(glpi\.solve_ticket\): request refused \(HTTP 400 ERROR_GLPI_ADD: The item is already solved/);
+		expect(sim.state.solutions.filter((solution) => solution.items_id === id)).toHaveLength(1);
+
+		sim.state.entities.get(2)!.autoclose = true;
+		const wifi = sim.state.addTicket({ name: 'Wifi', content: 'x', entities_id: 2 });
+		expect(await run('glpi.solve_ticket', { ticketId: wifi.id, solution: 'Borne redémarrée' })).toMatchObject({ status: 6, statusLabel: 'closed' });
+	});
+
 	it('lists only new tickets opened in the window, oldest first', async () => {
 		const old = sim.state.addTicket({ name: 'Ancien', content: 'x', date: glpiNow(new Date(Date.now() - 2 * 3600_000)) });
 		const recentB = sim.state.addTicket({ name: 'Récent B', content: 'x', date: glpiNow(new Date(Date.now() - 5 * 60_000)) });
