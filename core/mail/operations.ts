@@ -101,7 +101,7 @@ export const sendTemplateMail = defineOperation({
 	displayName: 'Send Template Mail',
 	summary: 'Send a WIDIP mail written from a template (French, HTML and text).',
 	description:
-		'Send a WIDIP mail written from a template (French, HTML + text). Templates and their variables: ticket_created (ticketId, site, title, diagnosis; optional device, priority, technician, ticketUrl), client_not_found (device, alert; optional ipAddress, alertTime, searched), provider_incident (provider, site, reference, description; optional link, startedAt, estimatedResolution, ticketId), resolution_confirmed (ticketId, site, title, resolution; optional requesterName, technician, resolvedAt). A missing required variable fails with its name. Returns {success, messageId, subject, accepted, rejected}.',
+		'Send a WIDIP mail written from a template (French, HTML + text). Templates and their variables: ticket_created (ticketId, site, title, diagnosis; optional device, priority, technician, ticketUrl), client_not_found (device, alert; optional ipAddress, alertTime, searched), provider_incident (provider, site, reference, description; optional link, startedAt, estimatedResolution, ticketId), resolution_confirmed (ticketId, site, title, resolution; optional requesterName, technician, resolvedAt), password_reset (ticketId, account, link, expiresAt; optional requesterName, viewsLeft), whose link is the one-time link of Reset Password, never a password. A missing required variable fails with its name. Returns {success, messageId, subject, accepted, rejected}.',
 	level: 1,
 	input: z.strictObject({
 		template: z.enum(TEMPLATE_NAMES).describe('Which mail to send').meta({ title: 'Template' }),

@@ -5,7 +5,7 @@ import { parse, render, type TemplateSpans } from 'mustache';
 
 import { WidipError } from '../errors';
 
-export const TEMPLATE_NAMES = ['ticket_created', 'client_not_found', 'provider_incident', 'resolution_confirmed'] as const;
+export const TEMPLATE_NAMES = ['ticket_created', 'client_not_found', 'provider_incident', 'resolution_confirmed', 'password_reset'] as const;
 export type TemplateName = (typeof TEMPLATE_NAMES)[number];
 
 /**
