@@ -32,7 +32,11 @@ export interface ScenarioRule {
 		called?: string[];
 		/** Tools not called yet: with `called`, an agent's steps follow one another as a model's would. */
 		notCalled?: string[];
-		/** Case-insensitive substring of the last tool result. */
+		/**
+		 * Case-insensitive substring of the last tool result. JSON nested as text (n8n's MCP Client Tool
+		 * passes an MCP text result as `[{"type":"text","text":"{\\"locked\\":true}"}]`) is also read with
+		 * its quotes unescaped, so `"locked":true` matches either way, as a model reads it.
+		 */
 		lastToolContains?: string;
 		/**
 		 * A regular expression (case-insensitive) the user and system messages must match; its named
@@ -93,6 +97,7 @@ export function pickReply(scenario: Scenario, model: string, turns: ChatTurn[]):
 	const lastUser = [...turns].reverse().find((turn) => turn.role === 'user')?.content.toLowerCase() ?? '';
 	const lastRole = turns[turns.length - 1]?.role;
 	const lastTool = [...turns].reverse().find((turn) => turn.role === 'tool')?.content.toLowerCase() ?? '';
+	const lastToolUnescaped = lastTool.replace(/\\+"/g, '"');
 	const calledNames = turns.flatMap((turn) => turn.toolCalls ?? []);
 	const wasCalled = (name: string) => calledNames.some((called) => called === name || called.endsWith(`_${name}`));
 	const prompt = turns.filter((turn) => turn.role === 'user' || turn.role === 'system').map((turn) => turn.content).join('\n');
@@ -103,7 +108,10 @@ export function pickReply(scenario: Scenario, model: string, turns: ChatTurn[]):
 		if (match.lastRole !== undefined && match.lastRole !== lastRole) return false;
 		if (match.called?.some((name) => !wasCalled(name))) return false;
 		if (match.notCalled?.some((name) => wasCalled(name))) return false;
-		if (match.lastToolContains !== undefined && !lastTool.includes(match.lastToolContains.toLowerCase())) return false;
+		if (match.lastToolContains !== undefined) {
+			const wanted = match.lastToolContains.toLowerCase();
+			if (!lastTool.includes(wanted) && !lastToolUnescaped.includes(wanted)) return false;
+		}
 		if (match.promptMatches !== undefined) {
 			const found = new RegExp(match.promptMatches, 'i').exec(prompt);
 			if (!found) return false;
