@@ -10,7 +10,7 @@ import type {
 } from 'n8n-workflow';
 import { NodeConnectionTypes, NodeOperationError, WAIT_INDEFINITELY } from 'n8n-workflow';
 
-import { catalogue, operationLabel, SAFEGUARD_LEVELS } from '../../core/catalogue';
+import { catalogue, operationLabel, SAFEGUARD_LEVELS, SERVICE_TITLES } from '../../core/catalogue';
 import type { AnyOperation, SafeguardLevel } from '../../core/catalogue/operation';
 import type { ApprovalRequest, Requester } from '../../core/safeguard/approvals';
 import { decide, DEFAULT_POLICY, MAX_APPROVAL_TTL_MINUTES, MIN_APPROVAL_TTL_MINUTES } from '../../core/safeguard/decision';
@@ -135,7 +135,12 @@ export class SafeguardGate implements INodeType {
 		icon: { light: 'file:../../icons/safeguard.svg', dark: 'file:../../icons/safeguard.dark.svg' },
 		group: ['transform'],
 		version: 1,
-		subtitle: catalogueSubtitle(GATE_OPERATIONS, { parameter: 'operationId', label: operationLabel, otherwise: 'Operation from an expression' }),
+		// Short enough for the canvas: "GLPI · Create Ticket (L1)".
+		subtitle: catalogueSubtitle(GATE_OPERATIONS, {
+			parameter: 'operationId',
+			label: (operation) => `${SERVICE_TITLES[operation.service]} · ${operation.displayName} (L${operation.level})`,
+			otherwise: 'Operation from an expression',
+		}),
 		description: 'Let an AI-proposed action through only as Safeguard allows, waiting for a technician when it must',
 		defaults: { name: 'Safeguard Gate' },
 		inputs: [NodeConnectionTypes.Main],

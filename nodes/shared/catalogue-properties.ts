@@ -224,7 +224,7 @@ export function catalogueProperties(operations: readonly AnyOperation[]): INodeP
 		}
 	}
 	// Only the AI tool variant shows these (n8n's `@tool` display condition).
-	if (operations.some((operation) => operation.level > 0)) properties.push(...safeguardToolProperties());
+	if (operations.some((operation) => operation.level > 0)) properties.push(...safeguardToolProperties(operations));
 	// Only outside AI tools: runs an action a Safeguard Gate approved.
 	properties.push(...gateApprovalProperty(operations));
 	return properties;

@@ -12,32 +12,50 @@ import { openSafeguard, SAFEGUARD_CREDENTIAL } from './safeguard-connection';
 export const TOOL_APPROVAL_ID = 'safeguardApprovalId';
 export const TOOL_CONFIDENCE = 'safeguardConfidence';
 export const TOOL_REASON = 'safeguardReason';
-/** A notice, not a value: n8n never stores it in the workflow. */
+/** Notices (one per operation), not values: n8n never stores them in the workflow. */
 export const TOOL_NOTICE = 'safeguardToolNotice';
 
 const toolOnly = { displayOptions: { show: { '@tool': [true] } } };
 
+/** What Safeguard does with one operation when this node runs as an AI tool, in words. */
+export function toolSafeguardNotice(operation: AnyOperation): string {
+	if (operation.workflowOnly) return `${operation.displayName} runs in workflows only: as an AI tool it is refused and does nothing.`;
+	const level = SAFEGUARD_LEVELS[operation.level];
+	const credential =
+		operation.level === 0
+			? 'It needs no Safeguard credential.'
+			: operation.level === 4
+				? 'The tool refuses it.'
+				: 'It needs the Safeguard credential above, where approvals and the audit live.';
+	return `As an AI tool, ${operation.displayName} is Safeguard ${level.label}: ${level.meaning}. ${credential} The agent fills in the three Safeguard fields below at each call ($fromAI): keep their expressions.`;
+}
+
 /**
- * Fields only an AI tool variant shows: the agent fills them with $fromAI, so Safeguard learns its
- * confidence and reason, and an approval id when a technician approved the call.
+ * Fields only an AI tool variant shows: for each operation a notice saying what Safeguard does with
+ * it, then the fields the agent fills with $fromAI, so Safeguard learns its confidence and reason,
+ * and an approval id when a technician approved the call.
  */
-export function safeguardToolProperties(): INodeProperties[] {
-	const levels = ([0, 1, 2, 3, 4] as const).map((level) => `<li>${SAFEGUARD_LEVELS[level].label}: ${SAFEGUARD_LEVELS[level].meaning}</li>`).join('');
+export function safeguardToolProperties(operations: readonly AnyOperation[]): INodeProperties[] {
 	return [
+		...operations.map(
+			(operation): INodeProperties => ({
+				displayName: toolSafeguardNotice(operation),
+				name: `${TOOL_NOTICE}_${operation.id.replace(/\W/g, '_')}`,
+				type: 'notice',
+				default: '',
+				displayOptions: { show: { '@tool': [true], operation: [operation.id] } },
+			}),
+		),
 		{
-			displayName: `As an AI tool, this node asks Safeguard before it acts. Each operation has a level:<ul>${levels}</ul>Operations above L0 need the Safeguard credential above (approvals and the audit live there). The agent fills in the three Safeguard fields below at each call: keep their expressions.`,
-			name: TOOL_NOTICE,
-			type: 'notice',
-			default: '',
-			...toolOnly,
-		},
-		{
+			// n8n shows a hint only under a fixed value, and cuts long labels beside the From AI button:
+			// the notice above and each field's tooltip (description) carry the explanation.
 			displayName: 'Safeguard Approval ID',
 			name: TOOL_APPROVAL_ID,
 			type: 'string',
 			default: "={{ $fromAI('safeguardApprovalId', 'Only when Safeguard answered approval_required and a technician approved: its approval id. Otherwise empty.', 'string', '') }}",
-			description: 'Approval of a technician for exactly this call (Safeguard L1 below threshold and L3)',
-			hint: 'Filled in by the agent: empty on a first call; the approval ID once a technician approved the call Safeguard held back. Keep this expression.',
+			description:
+				'The agent fills this in at each call ($fromAI): empty at first; when Safeguard held the call back (L1 below the threshold, L3) and a technician approved it, the approval ID, so exactly that call runs once. Keep the expression.',
+			hint: 'Normally set by the agent through $fromAI: a fixed approval ID here would go with every call',
 			...toolOnly,
 		},
 		{
@@ -45,8 +63,8 @@ export function safeguardToolProperties(): INodeProperties[] {
 			name: TOOL_CONFIDENCE,
 			type: 'string',
 			default: "={{ $fromAI('safeguardConfidence', 'How sure you are this action is right, 0 to 100', 'number') }}",
-			description: "The agent's confidence from 0 to 100; empty means none",
-			hint: `Filled in by the agent: how sure it is, 0 to 100. An L1 action runs alone only from the threshold (${DEFAULT_POLICY.l1MinConfidence} by default); below it a technician decides. Keep this expression.`,
+			description: `The agent fills this in at each call ($fromAI): how sure it is, 0 to 100 (empty means none). An L1 action runs alone from ${DEFAULT_POLICY.l1MinConfidence} (the default threshold); below it a technician decides. Keep the expression.`,
+			hint: 'Normally set by the agent through $fromAI: a fixed confidence here would apply to every call',
 			...toolOnly,
 		},
 		{
@@ -54,8 +72,8 @@ export function safeguardToolProperties(): INodeProperties[] {
 			name: TOOL_REASON,
 			type: 'string',
 			default: "={{ $fromAI('safeguardReason', 'Why this action is needed, for the technician who reviews it', 'string') }}",
-			description: 'Why the agent wants this; technicians see it',
-			hint: 'Filled in by the agent: why it wants this action, shown to the technician who approves it and kept in the audit. Keep this expression.',
+			description: 'The agent fills this in at each call ($fromAI): why it wants this action, shown to the technician who approves it and kept in the audit. Keep the expression.',
+			hint: 'Normally set by the agent through $fromAI: a fixed reason here would be shown for every call',
 			...toolOnly,
 		},
 	];

@@ -102,13 +102,16 @@ export function evaluateSubtitle(n8n: N8nWorkflowModule, description: INodeTypeD
 	}
 }
 
+/** The option n8n adds itself to nodes whose credential can authenticate any HTTP request (not an operation of ours). */
+export const N8N_CUSTOM_API_CALL = '__CUSTOM_API_CALL__';
+
 /** The parameters that pick each operation a node offers (resource too, when it has resources). */
 export function operationChoices(description: INodeTypeDescription, field = 'operation'): Array<{ operationId: string; set: Record<string, unknown> }> {
 	return description.properties
 		.filter((property) => property.name === field && property.type === 'options')
 		.flatMap((property) => {
 			const resource = (property.displayOptions?.show?.resource as string[] | undefined)?.[0];
-			return (property.options as INodePropertyOptions[]).map((option) => ({
+			return (property.options as INodePropertyOptions[]).filter((option) => option.value !== N8N_CUSTOM_API_CALL).map((option) => ({
 				operationId: String(option.value),
 				set: { ...(resource ? { resource } : {}), [field]: option.value },
 			}));

@@ -29,10 +29,11 @@ function operationOptions(description: INodeTypeDescription) {
 		.flatMap((property) => property.options as Array<{ value: string; name: string; description: string }>);
 }
 
-/** The catalogue inputs a node shows for one operation (not Safeguard's own field after a Gate). */
+/** The catalogue inputs a node shows for one operation (not Safeguard's own field after a Gate, nor notices). */
 function fieldsFor(description: INodeTypeDescription, operationId: string): INodeProperties[] {
 	const shown = description.properties.filter(
-		(property) => property.name !== GATE_APPROVAL_ID && (property.displayOptions?.show?.operation as string[] | undefined)?.includes(operationId),
+		(property) =>
+			property.name !== GATE_APPROVAL_ID && property.type !== 'notice' && (property.displayOptions?.show?.operation as string[] | undefined)?.includes(operationId),
 	);
 	return shown.flatMap((property) =>
 		property.name === 'additionalFields' ? (property.options as INodeProperties[]) : [property],

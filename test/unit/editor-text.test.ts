@@ -4,9 +4,9 @@ import path from 'node:path';
 import * as n8nWorkflow from 'n8n-workflow';
 import type { INodeProperties, INodeTypeDescription } from 'n8n-workflow';
 
-import { catalogue, operationLabel, OPERATIONS, SAFEGUARD_LEVELS } from '../../core/catalogue';
+import { catalogue, OPERATIONS, SAFEGUARD_LEVELS } from '../../core/catalogue';
 import { inputJsonSchema } from '../../core/catalogue/json-schema';
-import { TOOL_APPROVAL_ID, TOOL_CONFIDENCE, TOOL_REASON } from '../../nodes/shared/tool-safeguard';
+import { TOOL_APPROVAL_ID, TOOL_CONFIDENCE, TOOL_REASON, toolSafeguardNotice } from '../../nodes/shared/tool-safeguard';
 import packageJson from '../../package.json';
 import {
 	allProperties,
@@ -58,10 +58,15 @@ describe('what a technician reads in the editor, from the catalogue', () => {
 		}
 	});
 
+	it('every catalogue operation has a readable subtitle in some node', () => {
+		const covered = NODES.flatMap((node) => operationChoices(node, node.name === 'safeguardGate' ? 'operationId' : 'operation').map((choice) => choice.operationId));
+		for (const operation of OPERATIONS) expect(covered.filter((id) => id === operation.id)).toHaveLength(2);
+	});
+
 	it.each(NODES.map((node) => [node.name, node] as const))('node %s: subtitles and option labels read as words, credential fields are told apart', (_name, node) => {
 		const field = node.name === 'safeguardGate' ? 'operationId' : 'operation';
+		// Nodes without catalogue operations (a trigger) have none to check here.
 		const choices = operationChoices(node, field);
-		expect(choices.length).toBeGreaterThan(0);
 		for (const { operationId, set } of choices) {
 			const subtitle = evaluateSubtitle(n8n, node, set);
 			expect([operationId, typeof subtitle]).toEqual([operationId, 'string']);
@@ -80,7 +85,7 @@ describe('what a technician reads in the editor, from the catalogue', () => {
 	it('the Safeguard Gate: a neutral default, the levels explained, the expected keys shown per operation', () => {
 		const operation = gate.properties.find((property) => property.name === 'operationId')!;
 		expect(catalogue.get(operation.default as string).level).toBe(0);
-		expect(evaluateSubtitle(n8n, gate, {})).toBe(operationLabel(catalogue.get(operation.default as string)));
+		expect(evaluateSubtitle(n8n, gate, {})).toBe('GLPI · Search Client (L0)');
 		// An expression names the operation: the subtitle says so instead of showing the expression.
 		expect(evaluateSubtitle(n8n, gate, { operationId: '={{ $json.body.operation }}' })).toBe('Operation from an expression');
 		const notices = gate.properties.filter((property) => property.type === 'notice');
@@ -104,15 +109,25 @@ describe('what a technician reads in the editor, from the catalogue', () => {
 			const byName = (name: string) => node.properties.find((property) => property.name === name) as INodeProperties;
 			for (const name of [TOOL_APPROVAL_ID, TOOL_CONFIDENCE, TOOL_REASON]) {
 				expect(String(byName(name).default)).toContain('$fromAI(');
-				expect(byName(name).hint).toMatch(/Filled in by the agent/);
+				// n8n shows a hint only under a fixed value: the tooltip (description) says who fills it in.
+				expect(byName(name).description).toMatch(/^The agent fills this in at each call \(\$fromAI\)/);
 			}
-			const notice = node.properties.find((property) => property.type === 'notice' && property.displayOptions?.show?.['@tool']?.[0] === true);
-			expect(notice?.displayName).toMatch(/Safeguard credential above/);
+			// Each operation says, as a tool, what Safeguard does with it.
+			for (const { operationId } of operationChoices(node)) {
+				const notices = node.properties.filter(
+					(property) => property.type === 'notice' && property.displayOptions?.show?.['@tool']?.[0] === true && (property.displayOptions.show.operation as string[]).includes(operationId),
+				);
+				expect([operationId, notices.map((notice) => notice.displayName)]).toEqual([operationId, [toolSafeguardNotice(catalogue.get(operationId))]]);
+			}
+			expect(toolSafeguardNotice(catalogue.get('glpi.close_ticket'))).toBe(
+				"As an AI tool, Close Ticket is Safeguard L3 sensitive: waits for a technician's approval. It needs the Safeguard credential above, where approvals and the audit live. The agent fills in the three Safeguard fields below at each call ($fromAI): keep their expressions.",
+			);
+			expect(toolSafeguardNotice(catalogue.get('incident.intake'))).toMatch(/workflows only/);
 		},
 	);
 
-	it('every node has its own icon, light and dark, and the files exist', () => {
-		const icons = NODES.map((node) => node.icon as { light: string; dark: string });
+	it('every node has its own icon, light and dark, and the files exist (a trigger may wear its service\'s)', () => {
+		const icons = NODES.filter((node) => !node.group.includes('trigger')).map((node) => node.icon as { light: string; dark: string });
 		for (const key of ['light', 'dark'] as const) {
 			const files = icons.map((icon) => icon[key]);
 			expect(new Set(files).size).toBe(files.length);
