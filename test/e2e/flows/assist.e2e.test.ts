@@ -296,6 +296,28 @@ describe('Assist v5 in real n8n: tickets → claim → agent → Safeguard → A
 		expect(everything).not.toContain(password);
 	});
 
+	it('forgotten password, the technician rejects: the DC is untouched, a private followup gives the comment, the ticket stays new for technicians and no later run asks again', async () => {
+		const user = await makeUser(admin, dc, ou, { cn: 'Refus Test' });
+		const person = requester(`refus.${user.sam}`);
+		const ticket = openTicket(person, 'Mot de passe', `J'ai oublié mon mot de passe, mon identifiant est ${user.sam}.`);
+		const [request] = await until(ticket, async () => ((await requestsFor(ticket)).length > 0 ? await requestsFor(ticket) : undefined), 60_000, 'the Gate request for the reset');
+		await world.decide(request.id, 'reject', "la personne n'a pas appelé : vérifier son identité");
+		await until(ticket, async () => ((await doneMarker(ticket)) ? true : undefined), 30_000, 'the ticket left to humans');
+		// Later runs still see it new in GLPI: none asks a technician again.
+		await new Promise((resolve) => setTimeout(resolve, 2 * TICK_MS));
+
+		expect(await requestsFor(ticket)).toEqual([expect.objectContaining({ id: request.id, status: 'rejected' })]);
+		expect(await userBind(dc, user.upn, user.password)).toBe('ok');
+		expect(followups(ticket).map((one) => [one.is_private, one.content])).toEqual([
+			[1, "[WIDIP Assist] Ticket laissé aux techniciens : réinitialisation du mot de passe refusée par tech : la personne n'a pas appelé : vérifier son identité."],
+		]);
+		expect(ticket.status).toBe(1);
+		expect(await mailsTo(person.emails[0])).toEqual([]);
+		const runs = await ticketExecutions(ticket);
+		expect(runs).toHaveLength(1);
+		expect(runs[0].data?.resultData?.runData?.['Reset Password']).toBeUndefined();
+	});
+
 	it('locked account: the agent unlocks it (L2 over MCP), technicians are notified by mail and webhook, the ticket is solved', async () => {
 		const user = await makeUser(admin, dc, ou, { cn: 'Verrou Test' });
 		for (let i = 0; i < 3; i++) expect(await userBind(dc, user.upn, `Wrong-${i}-password!`)).toBe('52e');
