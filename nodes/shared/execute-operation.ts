@@ -22,10 +22,14 @@ export interface CatalogueNodeOptions {
 export function toNodeError(node: INode, error: unknown, itemIndex: number): NodeOperationError {
 	if (error instanceof NodeOperationError) return error;
 	if (isWidipError(error)) {
-		return new NodeOperationError(node, error.message, {
+		const nodeError = new NodeOperationError(node, error.message, {
 			itemIndex,
 			description: `${error.service} error (${error.kind})${error.operation ? ` in ${error.operation}` : ''}`,
 		});
+		// Kept for continueOnFail's error item (see failureKind).
+		nodeError.context.errorKind = error.kind;
+		nodeError.context.errorService = error.service;
+		return nodeError;
 	}
 	const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
 	return new NodeOperationError(node, message, { itemIndex });
@@ -77,7 +81,8 @@ export async function executeCatalogueOperation(
 			});
 		}
 		// No connection, no item can succeed: with continueOnFail each item carries the reason.
-		if (!opened) throw toNodeError(context.getNode(), openFailure, itemIndex);
+		// Thrown as it is: the item's catch makes the node error and keeps its kind for continueOnFail.
+		if (!opened) throw openFailure;
 		return opened.clients;
 	};
 	let guard: ToolSafeguard | undefined;
@@ -123,8 +128,15 @@ export async function executeCatalogueOperation(
 				outputs[output].push({ json: result, pairedItem: { item: itemIndex } });
 			} catch (error) {
 				if (context.continueOnFail()) {
+					// The kind (unavailable, timeout, bad_request…) lets a workflow tell a service that is
+					// down from a request it refused, e.g. to report only the former to a circuit breaker.
+					const failure = toNodeError(context.getNode(), error, itemIndex);
+					const kind = failure.context.errorKind ? { errorKind: failure.context.errorKind, errorService: failure.context.errorService } : {};
 					outputs[0].push({
-						json: { error: toNodeError(context.getNode(), error, itemIndex).message },
+						json: { error: failure.message, ...kind },
+						// Marks the item as failed whatever its json holds: n8n's "continue (using error
+						// output)" routes an item by this, or by a json of only error/message/details.
+						error: failure,
 						pairedItem: { item: itemIndex },
 					});
 					continue;

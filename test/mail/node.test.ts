@@ -110,7 +110,8 @@ describe('WIDIP Mail node', () => {
 		);
 		expect(items).toEqual([
 			{
-				json: { error: `mail.send_mail: SMTP server at 127.0.0.1:${port} refused the connection (is it running, is the port right?)` },
+				json: { error: `mail.send_mail: SMTP server at 127.0.0.1:${port} refused the connection (is it running, is the port right?)`, errorKind: 'unavailable', errorService: 'mail' },
+				error: expect.objectContaining({ message: expect.stringMatching(/^mail\.send_mail: SMTP server/) }),
 				pairedItem: { item: 0 },
 			},
 		]);

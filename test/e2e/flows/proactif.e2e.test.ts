@@ -221,6 +221,23 @@ describe('Proactif v9 + Health-Check v3 in a real n8n, deployed by widip deploy'
 		expect(ticketsFor(host)).toHaveLength(1);
 	});
 
+	it('GLPI refusing a ticket (HTTP 400) is not GLPI down: the breaker stays closed, no outage mail, the incident is kept and ticketed on the next try', async () => {
+		const host = 'EHPAD-Les-Mimosas-AP01';
+		world.sims.observium.setDeviceStatus(host, 'down');
+		const createsBefore = world.sims.glpi.seen('POST', '/Ticket').length;
+		world.sims.glpi.fault({ fault: { mode: 'status', status: 400 }, method: 'POST', pathIncludes: '/Ticket', times: 1 });
+		const answer = await post(tags(host, 'EHPAD Les Mimosas (bâtiment B), Chambéry', 'ALERT'));
+		const decided = await decisionOf(String(answer.json.alertId));
+		expect(decided).toMatchObject({ decision: 'new' });
+		// The refused create, then Health-Check's backlog tries again (every 2 s here) and succeeds.
+		const [ticket] = await eventually(async () => ticketsFor(host).length > 0 && ticketsFor(host), 60_000, 'the ticket on the retry');
+		expect(world.sims.glpi.seen('POST', '/Ticket').length - createsBefore).toBe(2);
+		expect((await world.probe.breakers.status('glpi')).state).toBe('closed');
+		expect((await world.sims.smtp.messages()).filter((mail) => mail.parsed.subject === '[WIDIP] GLPI ne répond plus')).toHaveLength(0);
+		await eventually(async () => (await mailsTo(ADDRESSES.oncall, ticket.id)).length === 1, 30_000, 'one on-call mail');
+		expect(ticketsFor(host)).toHaveLength(1);
+	});
+
 	it('GLPI down: Health-Check opens the breaker, one outage mail per interval, alerts meanwhile lose nothing and are ticketed after; a recovery mail', async () => {
 		const hosts = ['EHPAD-Le-Clos-Fleuri-RTR01', 'EHPAD-Les-Mimosas-RTR01'];
 		const locations = ['EHPAD Le Clos Fleuri, Valence', 'EHPAD Les Mimosas, Chambéry'];
