@@ -73,7 +73,7 @@ export async function executeCatalogueOperation(
 	const asTool = context.getNode().type.endsWith('Tool');
 	let opened: Awaited<ReturnType<CatalogueNodeOptions['openClients']>> | undefined;
 	let openFailure: unknown;
-	const clients = async (itemIndex: number) => {
+	const clients = async () => {
 		if (openFailure === undefined && !opened) {
 			opened = await options.openClients().catch((error: unknown) => {
 				openFailure = error;
@@ -117,7 +117,7 @@ export async function executeCatalogueOperation(
 				};
 				let result: IDataObject;
 				try {
-					result = (await catalogue.run(operation.id, args, await clients(itemIndex))) as IDataObject;
+					result = (await catalogue.run(operation.id, args, await clients())) as IDataObject;
 				} catch (error) {
 					const failure = toNodeError(context.getNode(), error, itemIndex);
 					await record('failed', failure.message);

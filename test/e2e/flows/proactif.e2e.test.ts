@@ -150,6 +150,10 @@ describe('Proactif v9 + Health-Check v3 in a real n8n, deployed by widip deploy'
 		const audit = await world.audit();
 		const calls = audit.filter((entry) => entry.event === 'decision' && entry.actor === 'sentinel').map((entry) => entry.operationId);
 		expect(calls).toEqual(expect.arrayContaining(['observium.device_status', 'phibee.diagnose_outage']));
+		// The model was reached through the GPU proxy, queued with the Proactif priority (its key's).
+		const chats = world.sims.ollama.records().filter((record) => record.path === '/api/chat');
+		expect(chats.length).toBeGreaterThanOrEqual(3);
+		expect(new Set(chats.map((record) => record.priorityHeader))).toEqual(new Set(['proactif']));
 		// Exactly one: no second ticket, one mail, none to the supervisor.
 		await new Promise((resolve) => setTimeout(resolve, 2000));
 		expect(ticketsFor(host)).toHaveLength(1);
