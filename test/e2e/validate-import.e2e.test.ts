@@ -19,11 +19,13 @@ const GIVEN = ['workflows', 'test/e2e/workflows', 'test/validate/valid'];
 describe('validated workflows import into real n8n', () => {
 	let harness: N8nHarness;
 	let accepted: LoadedWorkflow[];
+	let given = 0;
 
 	beforeAll(async () => {
 		harness = await N8nHarness.create();
 		const result = await validateWorkflows(GIVEN, { n8nDir: harness.n8nDir, cwd: ROOT, env: {} });
 		const rejected = new Set(result.findings.filter((finding) => finding.severity === 'error').map((finding) => finding.file));
+		given = result.files.length;
 		accepted = result.files
 			.filter((file) => !rejected.has(file))
 			.map((file) => ({ file, workflow: JSON.parse(readFileSync(path.join(ROOT, file), 'utf8')) as WorkflowJson }));
@@ -35,7 +37,8 @@ describe('validated workflows import into real n8n', () => {
 
 	it('accepts all but the AD e2e template (its placeholders are filled in by its test)', () => {
 		expect(accepted.map(({ file }) => path.basename(file)).sort()).not.toContain('ad-check-reset.json');
-		expect(accepted).toHaveLength(25);
+		expect(given).toBeGreaterThanOrEqual(30);
+		expect(accepted).toHaveLength(given - 1);
 	});
 
 	it('imports each accepted workflow, and what n8n stored validates again', async () => {

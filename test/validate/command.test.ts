@@ -108,9 +108,11 @@ describe('widip validate, the command', () => {
 
 	it('runs as the widip command in its own process (n8n node classes loaded by Node itself)', async () => {
 		const tsx = path.join(ROOT, 'node_modules/.bin/tsx');
-		const ok = await run(tsx, ['runtime/cli.ts', 'validate', '--n8n', n8nDir(), VALID, 'workflows'], { cwd: ROOT, env: { ...process.env, WIDIP_N8N_DIR: '' } });
+		// The deploy variables an installation sets: validate checks what deploy would send.
+		const flowEnv = { WIDIP_FLOW_RUNTIME_URL: 'http://widip:8080', WIDIP_FLOW_ONCALL_EMAIL: 'astreinte@widip.fr', WIDIP_FLOW_SUPERVISOR_EMAIL: 'superviseur@widip.fr' };
+		const ok = await run(tsx, ['runtime/cli.ts', 'validate', '--n8n', n8nDir(), VALID, 'workflows'], { cwd: ROOT, env: { ...process.env, ...flowEnv, WIDIP_N8N_DIR: '' } });
 		expect(ok.stdout).toBe('workflows/examples/llm-mutex-pattern.json:-:id: warning: workflow without an id: `n8n import:workflow` refuses it (the editor and deploy assign one)\n');
-		expect(ok.stderr).toContain('6 file(s): 0 error(s), 1 warning(s)');
+		expect(ok.stderr).toMatch(/\b\d+ file\(s\): 0 error\(s\), 1 warning\(s\)/);
 		const failed = await run(tsx, ['runtime/cli.ts', 'validate', '--n8n', n8nDir(), `${CORPUS}/ai-connections.json`], { cwd: ROOT }).then(
 			() => ({ code: 0, stdout: '' }),
 			(error: { code: number; stdout: string }) => error,
