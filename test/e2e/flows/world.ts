@@ -81,11 +81,13 @@ export class FlowWorld {
 
 	static async start(options: FlowWorldOptions): Promise<FlowWorld> {
 		const world = new FlowWorld(options);
+		let booted = false;
 		try {
 			await world.boot();
-		} catch (error) {
-			await world.close();
-			throw error;
+			booted = true;
+		} finally {
+			// Whatever started before a failure is stopped; the failure goes on to the caller.
+			if (!booted) await world.close();
 		}
 		return world;
 	}
