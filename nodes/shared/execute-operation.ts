@@ -131,12 +131,12 @@ export async function executeCatalogueOperation(
 					// The kind (unavailable, timeout, bad_request…) lets a workflow tell a service that is
 					// down from a request it refused, e.g. to report only the former to a circuit breaker.
 					const failure = toNodeError(context.getNode(), error, itemIndex);
-					const kind = failure.context.errorKind ? { errorKind: failure.context.errorKind, errorService: failure.context.errorService } : {};
+					// `details` names the kind of failure, so a workflow tells a service that is down from a
+					// request it refused; n8n's "continue (using error output)" routes an item whose json
+					// holds only error / message / details, so nothing else is added.
+					const details = failure.context.errorKind ? { details: { kind: failure.context.errorKind, service: failure.context.errorService } } : {};
 					outputs[0].push({
-						json: { error: failure.message, ...kind },
-						// Marks the item as failed whatever its json holds: n8n's "continue (using error
-						// output)" routes an item by this, or by a json of only error/message/details.
-						error: failure,
+						json: { error: failure.message, ...details },
 						pairedItem: { item: itemIndex },
 					});
 					continue;

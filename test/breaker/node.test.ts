@@ -23,7 +23,7 @@ describe('WIDIP Coordination node (real Redis)', () => {
 		const { description } = node;
 		expect(description).toMatchObject({ name: 'coordination', displayName: 'WIDIP Coordination', usableAsTool: true });
 		expect(description.icon).toEqual({ light: 'file:../../icons/coordination.svg', dark: 'file:../../icons/coordination.dark.svg' });
-		expect(description.credentials).toEqual([{ name: 'widipSafeguardApi', required: true, testedBy: 'widipSafeguardConnectionTest' }]);
+		expect(description.credentials).toEqual([{ name: 'widipSafeguardApi', required: true, displayName: 'Credential for the Platform Redis (WIDIP Safeguard)', testedBy: 'widipSafeguardConnectionTest' }]);
 		expect(typeof node.methods.credentialTest.widipSafeguardConnectionTest).toBe('function');
 		const resource = description.properties.find((p) => p.name === 'resource');
 		expect(resource?.options?.map((o) => (o as { value: string }).value)).toEqual(['circuit breaker', 'ticket claim']);

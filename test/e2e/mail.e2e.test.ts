@@ -92,7 +92,7 @@ describe('WIDIP Mail in real n8n', () => {
 		const result = await harness.execute('widipE2eMailFail');
 		expect(result.ok).toBe(false);
 		expect(outputItems(result, 'Missing Variable (continue on fail)')).toEqual([
-			{ error: 'Mail template "provider_incident" needs variable(s) missing or empty: description, reference', errorKind: 'bad_request', errorService: 'mail' },
+			{ error: 'Mail template "provider_incident" needs variable(s) missing or empty: description, reference', details: { kind: 'bad_request', service: 'mail' } },
 		]);
 		expect(result.error?.node?.name).toBe('Send With Wrong Password');
 		expect(result.error?.message).toBe(

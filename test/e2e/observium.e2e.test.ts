@@ -88,7 +88,7 @@ describe('WIDIP Observium in real n8n', () => {
 		const result = await harness.execute('widipE2eObsFail1');
 		expect(result.ok).toBe(false);
 		expect(outputItems(result, 'Unknown Device (continue on fail)')).toEqual([
-			{ error: 'Observium (observium.device_status): no device with hostname or id "EHPAD-Nowhere-RTR01"', errorKind: 'not_found', errorService: 'observium' },
+			{ error: 'Observium (observium.device_status): no device with hostname or id "EHPAD-Nowhere-RTR01"', details: { kind: 'not_found', service: 'observium' } },
 		]);
 		expect(result.error?.node?.name).toBe('Wrong Password');
 		expect(result.error?.message).toBe(

@@ -105,7 +105,7 @@ describe('Redis Helper and LLM Mutex in real n8n', () => {
 		const result = await harness.execute('widipE2eUnreach1');
 		expect(result.ok).toBe(false);
 		const message = `Redis at ${REDIS_HOST}:${offPort} refused the connection (is it running?)`;
-		expect(outputItems(result, 'Get (continue on fail)')).toEqual([{ error: message, errorKind: 'unavailable', errorService: 'redis' }]);
+		expect(outputItems(result, 'Get (continue on fail)')).toEqual([{ error: message, details: { kind: 'unavailable', service: 'redis' } }]);
 		expect(result.error?.message).toBe(message);
 		expect(result.error?.message).not.toMatch(/\n\s+at /);
 		expect(result.runData.Get[0].executionStatus).toBe('error');

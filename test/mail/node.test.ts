@@ -37,9 +37,9 @@ describe('WIDIP Mail node', () => {
 		const { description, methods } = new Mail();
 		expect(description).toMatchObject({ name: 'mail', displayName: 'WIDIP Mail', usableAsTool: true });
 		expect(description.credentials).toEqual([
-			{ name: 'widipSmtpApi', required: true, testedBy: 'widipSmtpConnectionTest' },
+			{ name: 'widipSmtpApi', required: true, displayName: 'Credential for SMTP', testedBy: 'widipSmtpConnectionTest' },
 			// Safeguard's approvals and audit when the node runs as an AI tool.
-			{ name: 'widipSafeguardApi', required: false, testedBy: 'widipSafeguardConnectionTest' },
+			{ name: 'widipSafeguardApi', required: false, displayName: 'Safeguard (Only for AI Tool Use and Gate Approvals)', testedBy: 'widipSafeguardConnectionTest' },
 		]);
 		expect(Object.keys(methods.credentialTest)).toEqual(['widipSmtpConnectionTest', 'widipSafeguardConnectionTest']);
 		const operations = description.properties.find((property) => property.name === 'operation')!.options as Array<{ value: string }>;
@@ -110,8 +110,7 @@ describe('WIDIP Mail node', () => {
 		);
 		expect(items).toEqual([
 			{
-				json: { error: `mail.send_mail: SMTP server at 127.0.0.1:${port} refused the connection (is it running, is the port right?)`, errorKind: 'unavailable', errorService: 'mail' },
-				error: expect.objectContaining({ message: expect.stringMatching(/^mail\.send_mail: SMTP server/) }),
+				json: { error: `mail.send_mail: SMTP server at 127.0.0.1:${port} refused the connection (is it running, is the port right?)`, details: { kind: 'unavailable', service: 'mail' } },
 				pairedItem: { item: 0 },
 			},
 		]);

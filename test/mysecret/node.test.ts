@@ -27,8 +27,8 @@ describe('MySecret node', () => {
 		expect(description.displayName).toBe('WIDIP MySecret');
 		expect(description.usableAsTool).toBe(true);
 		expect(description.credentials).toEqual([
-			{ name: new WidipMySecretApi().name, required: true },
-			{ name: 'widipSafeguardApi', required: false, testedBy: 'widipSafeguardConnectionTest' },
+			{ name: new WidipMySecretApi().name, required: true, displayName: 'Credential for MySecret' },
+			{ name: 'widipSafeguardApi', required: false, displayName: 'Safeguard (Only for AI Tool Use and Gate Approvals)', testedBy: 'widipSafeguardConnectionTest' },
 		]);
 		const operations = description.properties.find((property) => property.name === 'operation')!
 			.options as Array<{ value: string }>;
@@ -102,6 +102,7 @@ describe('MySecret node', () => {
 				json: {
 					error:
 						'MySecret (mysecret.create_secret): authentication refused (HTTP 401 missing or invalid API key)',
+					details: { kind: 'auth', service: 'mysecret' },
 				},
 				pairedItem: { item: 0 },
 			},

@@ -136,8 +136,7 @@ describe('Redis Helper and LLM Mutex nodes (real Redis)', () => {
 		);
 		// The kind of failure rides along, so a workflow can tell a service down from a refused request.
 		expect(items).toEqual([0, 1].map((item) => ({
-			json: { error: `Redis at ${REDIS_HOST}:${port} refused the connection (is it running?)`, errorKind: 'unavailable', errorService: 'redis' },
-			error: expect.objectContaining({ message: `Redis at ${REDIS_HOST}:${port} refused the connection (is it running?)` }),
+			json: { error: `Redis at ${REDIS_HOST}:${port} refused the connection (is it running?)`, details: { kind: 'unavailable', service: 'redis' } },
 			pairedItem: { item },
 		})));
 	});

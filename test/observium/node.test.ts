@@ -38,7 +38,7 @@ describe('WIDIP Observium node and credential', () => {
 	it('offers exactly the catalogue operations, as a tool, with the Observium credential', () => {
 		const { description } = new Observium();
 		expect(description).toMatchObject({ name: 'observium', displayName: 'WIDIP Observium', usableAsTool: true });
-		expect(description.credentials).toEqual([{ name: 'widipObserviumApi', required: true }]);
+		expect(description.credentials).toEqual([{ name: 'widipObserviumApi', required: true, displayName: 'Credential for Observium' }]);
 		const operations = description.properties.find((property) => property.name === 'operation')!.options as Array<{
 			value: string;
 		}>;
@@ -94,7 +94,7 @@ describe('WIDIP Observium node and credential', () => {
 			context: { itemIndex: 0 },
 		});
 		const [items] = await new Observium().execute.call(fakeExecuteContext({ ...options, continueOnFail: true }));
-		expect(items).toEqual([{ json: { error: message }, pairedItem: { item: 0 } }]);
+		expect(items).toEqual([{ json: { error: message, details: { kind: 'not_found', service: 'observium' } }, pairedItem: { item: 0 } }]);
 	});
 
 	it('a credential with a wrong URL fails every item with the configuration message', async () => {

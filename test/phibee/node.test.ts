@@ -26,7 +26,7 @@ describe('Phibee node', () => {
 		expect(description.name).toBe('phibee');
 		expect(description.displayName).toBe('WIDIP Phibee');
 		expect(description.usableAsTool).toBe(true);
-		expect(description.credentials).toEqual([{ name: new WidipPhibeeApi().name, required: true }]);
+		expect(description.credentials).toEqual([{ name: new WidipPhibeeApi().name, required: true, displayName: 'Credential for Phibee' }]);
 		const operations = description.properties.find((property) => property.name === 'operation')!
 			.options as Array<{ value: string }>;
 		expect(operations.map((option) => option.value)).toEqual(
@@ -83,6 +83,7 @@ describe('Phibee node', () => {
 		expect(items[1].json).toMatchObject({ status: 'up', cpeReachable: false });
 		expect(items[2].json).toEqual({
 			error: 'Phibee (phibee.get_link_info): not found (HTTP 404 unknown link "LNK-NOWHERE-01")',
+			details: { kind: 'not_found', service: 'phibee' },
 		});
 		expect(items[3].json).toMatchObject({ clientId: 'PHB-BELLEVUE', openCount: 1 });
 	});
