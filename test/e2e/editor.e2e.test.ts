@@ -214,8 +214,9 @@ describe('the n8n editor as a technician reads our nodes (real n8n 2.41.1, headl
 	it('the nodes panel: searching WIDIP lists every node and tool, each node with its own icon', async () => {
 		const page = await openWorkflow();
 		await page.getByTestId('node-creator-plus-button').click();
-		await page.getByTestId('node-creator-search-bar').waitFor();
-		await page.keyboard.type('WIDIP');
+		// fill(), not keyboard typing: n8n focuses the search box a moment after it shows, and keys typed
+		// before that are lost (seen once in CI: the tools panel never filtered).
+		await page.getByTestId('node-creator-search-bar').fill('WIDIP');
 		const panel = page.getByTestId('node-creator');
 		await panel.getByText('WIDIP Active Directory Tool').waitFor();
 		await shoot(page, '1-nodes-panel.png');
@@ -305,8 +306,9 @@ describe('the n8n editor as a technician reads our nodes (real n8n 2.41.1, headl
 		const page = await openWorkflow();
 		// The "+" under the agent's Tool input.
 		await page.locator('[data-handleid="inputs/ai_tool/0"] [data-test-id="canvas-handle-plus"]').click();
-		await page.getByTestId('node-creator-search-bar').waitFor();
-		await page.keyboard.type('WIDIP');
+		// fill(), not keyboard typing: n8n focuses the search box a moment after it shows, and keys typed
+		// before that are lost (seen once in CI: the tools panel never filtered).
+		await page.getByTestId('node-creator-search-bar').fill('WIDIP');
 		const panel = page.getByTestId('node-creator');
 		await panel.getByText('WIDIP GLPI Tool').waitFor();
 		await shoot(page, '7-agent-tools.png');
