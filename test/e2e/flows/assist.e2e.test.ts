@@ -384,6 +384,11 @@ describe('Assist v5 in real n8n: tickets → claim → agent → Safeguard → A
 		try {
 			// Wait for both schedulers to run together once, so the ticket lands between two joint ticks.
 			await eventually(async () => ((await world.executions(twin.id)).length > 0 ? true : undefined), 20_000, 'the second scheduler running');
+			// Just after a joint tick, so the next tick's two searches both see the ticket (created between
+			// the two searches of one tick, only the later run would see it in that tick).
+			const newest = async () => Math.max(0, ...(await world.executions(flowId)).map((execution) => Number(execution.id)));
+			const last = await newest();
+			await eventually(async () => ((await newest()) > last ? true : undefined), 10_000, 'a scheduler tick');
 			const person = requester('imprimante.bellevue');
 			const opened = Date.now();
 			const ticket = openTicket(person, 'Imprimante hors service', "L'imprimante du poste de soins n'imprime plus depuis ce matin.");
@@ -395,9 +400,11 @@ describe('Assist v5 in real n8n: tickets → claim → agent → Safeguard → A
 			const claims = await claimsOf(ticket, [flowId, twin.id]);
 			const winners = claims.filter((claim) => claim.claimed);
 			expect(winners).toHaveLength(1);
-			// The race itself: the other scheduler asked in the same tick and was told the ticket is held.
+			// The race itself: the other scheduler asked in the same tick and was refused — "held" while the
+			// winner works, or "done" when the winner's run (a human ticket: ~250 ms) had already finished.
 			const rival = claims.find((claim) => !claim.claimed && claim.workflowId !== winners[0].workflowId && Math.abs(claim.startedAt - winners[0].startedAt) < 1500);
-			expect(rival).toMatchObject({ reason: 'held' });
+			expect(rival).toBeDefined();
+			expect(['held', 'done']).toContain(rival!.reason);
 			expect(claims.some((claim) => claim.reason === 'done')).toBe(true);
 			expect(await ticketExecutions(ticket)).toHaveLength(1);
 
