@@ -278,7 +278,9 @@ export class IncidentEngine {
 	/** Newest first; ids whose record expired leave the index on the way. */
 	async list(status: 'open' | 'recovered', limit: number, now = this.clock(), filter: { withoutTicket?: boolean } = {}): Promise<IncidentView[]> {
 		const index = status === 'open' ? this.keys.open : this.keys.recent;
-		const ids = await this.redis.zrevrange(index, 0, Math.max(0, limit * 2 - 1));
+		// Those without a ticket may be old ones behind many ticketed ones (kept while GLPI was down):
+		// that filter reads the whole index, so none is missed, rather than the newest 2 × limit.
+		const ids = await this.redis.zrevrange(index, 0, filter.withoutTicket ? -1 : Math.max(0, limit * 2 - 1));
 		const incidents: IncidentView[] = [];
 		const gone: string[] = [];
 		for (const id of ids) {

@@ -263,6 +263,23 @@ describe('incident intake: Observium alert sequences become incidents (real Redi
 		expect((await coordination.incidents.get(a, T0))!.ticketId).toBe(4242);
 		expect(await waiting()).not.toContain(a);
 		expect(await waiting()).toContain(b);
+		// A kept incident behind many newer ticketed ones is still found (the filter reads the whole
+		// index, not the newest 2 × limit): on an engine of its own, so other tests' incidents stay out.
+		const own = await connectTest('incident-kept');
+		try {
+			const alone = (spec: AlertSpec) => own.incidents.intake(observiumAlert(spec), resolveSettings({}), spec.at);
+			const kept = place();
+			const keptId = (await alone({ host: kept.router, location: kept.location, at: T0 })).incident!.id;
+			for (let i = 0; i < 6; i++) {
+				const newer = place();
+				const id = (await alone({ host: newer.router, location: newer.location, at: T0 + (i + 1) * 1000 })).incident!.id;
+				await own.incidents.linkTicket(id, 5000 + i, T0);
+			}
+			expect((await own.incidents.list('open', 1, T0 + MIN, { withoutTicket: true })).map((incident) => incident.id)).toEqual([keptId]);
+		} finally {
+			await dropPrefix(own);
+			await own.close();
+		}
 		// The ticket survives the next alerts of the incident (intake rewrites the record's other fields).
 		const joined = await intake({ host: server, location, at: T0 + MIN });
 		expect(joined.incident).toMatchObject({ id: a, ticketId: 4242 });
