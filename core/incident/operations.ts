@@ -13,6 +13,13 @@ const incidentId = z
 	.describe('The incident id, as intake returned it (incident.id)')
 	.meta({ title: 'Incident ID', n8nDefault: '={{ $json.incident.id }}' });
 
+/** A diagnosis claim's token, as Save Diagnosis and Release Diagnosis Claim take it. */
+const claimToken = z
+	.string()
+	.regex(/^[0-9a-f]{32}$/, 'expected the 32-character claim token')
+	.describe('The claim token (diagnosisClaim.token from Intake Alert, or token from Claim Diagnosis)')
+	.meta({ title: 'Claim Token', n8nDefault: '={{ $json.diagnosisClaim.token }}' });
+
 /** Settings inputs, as the intake and review both take them; `settings` turns them into IncidentSettings. */
 const settingsShape = incidentSettingsSchema.shape;
 
@@ -164,11 +171,7 @@ export const incidentSaveDiagnosis = defineOperation({
 	workflowOnly: true,
 	input: z.strictObject({
 		incidentId,
-		claimToken: z
-			.string()
-			.regex(/^[0-9a-f]{32}$/, 'expected the 32-character claim token')
-			.describe('The claim token (diagnosisClaim.token from Intake Alert, or token from Claim Diagnosis)')
-			.meta({ title: 'Claim Token', n8nDefault: '={{ $json.diagnosisClaim.token }}' }),
+		claimToken,
 		diagnosis: z
 			.string()
 			.min(1)
@@ -212,11 +215,7 @@ export const incidentReleaseDiagnosis = defineOperation({
 	workflowOnly: true,
 	input: z.strictObject({
 		incidentId,
-		claimToken: z
-			.string()
-			.regex(/^[0-9a-f]{32}$/, 'expected the 32-character claim token')
-			.describe('The claim token (diagnosisClaim.token from Intake Alert, or token from Claim Diagnosis)')
-			.meta({ title: 'Claim Token', n8nDefault: '={{ $json.diagnosisClaim.token }}' }),
+		claimToken,
 	}),
 	output: z.object({ released: z.boolean(), why: z.string().nullable() }),
 	handler: async ({ incidentId, claimToken }, coordination) =>

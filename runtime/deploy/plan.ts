@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 
+import { POST_ONLY_WEBHOOK_TYPES } from '../validate/checks/paths';
 import { expandPaths } from '../validate/files';
 import { substituteVariables } from './variables';
 
@@ -261,10 +262,9 @@ export function describeDifference(diff: Difference): string[] {
 
 /** `METHOD path` of each webhook node (n8n refuses to publish two workflows on one). */
 export function webhookPaths(nodes: readonly N8nNode[]): string[] {
-	const POST_ONLY = 'n8n-nodes-widip.observiumTrigger';
 	return nodes
-		.filter((node) => (node.type === 'n8n-nodes-base.webhook' || node.type === POST_ONLY) && !node.disabled && typeof node.parameters?.path === 'string')
-		.map((node) => `${node.type === POST_ONLY ? 'POST' : String(node.parameters?.httpMethod ?? 'GET').toUpperCase()} ${String(node.parameters?.path).replace(/^\/+/, '')}`);
+		.filter((node) => (node.type === 'n8n-nodes-base.webhook' || POST_ONLY_WEBHOOK_TYPES.has(node.type)) && !node.disabled && typeof node.parameters?.path === 'string')
+		.map((node) => `${POST_ONLY_WEBHOOK_TYPES.has(node.type) ? 'POST' : String(node.parameters?.httpMethod ?? 'GET').toUpperCase()} ${String(node.parameters?.path).replace(/^\/+/, '')}`);
 }
 
 /**

@@ -15,19 +15,23 @@ export interface Substituted<T> {
 	used: string[];
 }
 
-/** Replaces the variables inside every string of a JSON value; keys and structure stay as they are. */
-export function substituteVariables<T>(value: T, env: NodeJS.ProcessEnv): Substituted<T> {
+/**
+ * Replaces the variables inside every string of a JSON value; keys and structure stay as they are.
+ * An unset variable without a default becomes '' (deploy refuses then), or stays as written with
+ * `keepUnset` (validate then skips the field).
+ */
+export function substituteVariables<T>(value: T, env: NodeJS.ProcessEnv, options: { keepUnset?: boolean } = {}): Substituted<T> {
 	const missing = new Set<string>();
 	const used = new Set<string>();
 	const walk = (node: unknown): unknown => {
 		if (typeof node === 'string') {
-			return node.replace(VARIABLE_PATTERN, (_whole, name: string, fallback: string | undefined) => {
+			return node.replace(VARIABLE_PATTERN, (whole: string, name: string, fallback: string | undefined) => {
 				used.add(name);
 				const given = env[name];
 				if (given !== undefined && given !== '') return given;
 				if (fallback !== undefined) return fallback;
 				missing.add(name);
-				return '';
+				return options.keepUnset ? whole : '';
 			});
 		}
 		if (Array.isArray(node)) return node.map(walk);

@@ -103,13 +103,6 @@ export function validateWorkflowObjects(workflows: readonly LoadedWorkflow[], op
  * WorkflowInputError for a path that is missing, unreadable or not JSON; a JSON file that is no
  * workflow is a finding.
  */
-/** Fills `${WIDIP_FLOW_*}` as deploy does, but leaves an unset one as written (its fields are then skipped). */
-function fillDeployVariables<T>(nodes: T, env: NodeJS.ProcessEnv): { value: T; missing: string[] } {
-	const { missing } = substituteVariables(nodes, env);
-	const keep = Object.fromEntries(missing.map((name) => [name, `\${${name}}`]));
-	return { value: substituteVariables(nodes, { ...env, ...keep }).value, missing };
-}
-
 export async function validateWorkflows(paths: readonly string[], options: ValidateOptions = {}): Promise<ValidateResult> {
 	const cwd = options.cwd ?? process.cwd();
 	const files = await expandPaths(paths, cwd);
@@ -124,7 +117,8 @@ export async function validateWorkflows(paths: readonly string[], options: Valid
 		}
 		for (const loaded of read) {
 			// What deploy would send: deploy variables filled in from this environment (or their defaults).
-			const filled = fillDeployVariables(loaded.workflow.nodes, env);
+			// An unset variable stays as written: its fields are skipped rather than checked as ''.
+			const filled = substituteVariables(loaded.workflow.nodes, env, { keepUnset: true });
 			for (const name of filled.missing) {
 				unusable.push({ file, node: '-', field: '-', message: `deploy variable ${name} is not set (and has no default): its fields are not checked here, and widip deploy refuses until it is set`, severity: 'warning' });
 			}

@@ -31,6 +31,9 @@ describe('deploy variables ${WIDIP_FLOW_*}', () => {
 		});
 		expect(missing).toEqual([]);
 		expect(used).toEqual(['WIDIP_FLOW_ONCALL_EMAIL', 'WIDIP_FLOW_RUNTIME_URL']);
+		// Validate's way: an unset variable stays as written (its field is then not checked), and is named.
+		const kept = substituteVariables({ url: '${WIDIP_FLOW_UNSET}/x', to: '${WIDIP_FLOW_ONCALL_EMAIL:-a@b.fr}' }, {}, { keepUnset: true });
+		expect(kept).toEqual({ value: { url: '${WIDIP_FLOW_UNSET}/x', to: 'a@b.fr' }, missing: ['WIDIP_FLOW_UNSET'], used: ['WIDIP_FLOW_ONCALL_EMAIL', 'WIDIP_FLOW_UNSET'] });
 	});
 
 	it('a value with quotes or braces stays one JSON string (no injection into the workflow)', () => {

@@ -18,3 +18,19 @@ export function overlaps(records: GenerationRecord[]): number {
 	for (let i = 1; i < sorted.length; i++) if (sorted[i].startedAt < (sorted[i - 1].endedAt ?? Infinity)) count++;
 	return count;
 }
+
+/** Polls until `check` returns a value (not undefined/false), or fails with what it last saw. */
+export async function eventually<T>(check: () => Promise<T | undefined | false>, timeoutMs: number, what: string): Promise<T> {
+	const deadline = Date.now() + timeoutMs;
+	let last: unknown;
+	for (;;) {
+		try {
+			const value = await check();
+			if (value !== undefined && value !== false) return value;
+		} catch (error) {
+			last = error;
+		}
+		if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+		await sleep(250);
+	}
+}

@@ -10,6 +10,9 @@ const SERVES_PATH: Record<string, 'webhook' | 'form' | 'mcp'> = {
 	'n8n-nodes-widip.observiumTrigger': 'webhook',
 };
 
+/** Our own triggers that serve /webhook/<path> for POST only (deploy's conflict check uses this too). */
+export const POST_ONLY_WEBHOOK_TYPES: ReadonlySet<string> = new Set(['n8n-nodes-widip.observiumTrigger']);
+
 const LABELS: Record<string, string> = { webhook: 'webhook path', form: 'form path', mcp: 'MCP trigger path' };
 
 export interface PathUse {
@@ -42,7 +45,7 @@ export function collectPaths(context: WorkflowContext): PathUse[] {
 			value = (parameters.options as Record<string, unknown>).path;
 		}
 		if (typeof value !== 'string' || value.trim() === '' || isExpression(value)) continue;
-		const methods = node.type === 'n8n-nodes-widip.observiumTrigger' ? ['POST'] : namespace === 'webhook' ? webhookMethods(parameters) : ['*'];
+		const methods = POST_ONLY_WEBHOOK_TYPES.has(node.type) ? ['POST'] : namespace === 'webhook' ? webhookMethods(parameters) : ['*'];
 		uses.push({ file: context.file, node: node.name, field, namespace, path: value.replace(/^\/+|\/+$/g, ''), methods });
 	}
 	return uses;

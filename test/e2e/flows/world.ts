@@ -7,7 +7,10 @@ import type { ScenarioInput } from '../../../sandbox/simulators/ollama-model';
 import { SANDBOX_SECRETS, startSimulators, type RunningSimulators } from '../../../sandbox/simulators';
 import { SINK_USER } from '../../../sandbox/simulators/smtp-sink';
 import { REDIS_HOST, REDIS_PORT, testPrefix } from '../../support/redis';
+import { eventually } from '../../support/waiting';
 import { N8nHarness } from '../harness';
+
+export { eventually };
 
 export const ROOT = path.join(__dirname, '../../..');
 export const WORKFLOWS = path.join(ROOT, 'workflows');
@@ -269,21 +272,5 @@ export class FlowWorld {
 			if (keys.length > 0) await this.probe.redis.del(...keys);
 			await this.probe.close();
 		}
-	}
-}
-
-/** Polls until `check` returns a value (not undefined/false), or fails with what it last saw. */
-export async function eventually<T>(check: () => Promise<T | undefined | false>, timeoutMs: number, what: string): Promise<T> {
-	const deadline = Date.now() + timeoutMs;
-	let last: unknown;
-	for (;;) {
-		try {
-			const value = await check();
-			if (value !== undefined && value !== false) return value;
-		} catch (error) {
-			last = error;
-		}
-		if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-		await new Promise((resolve) => setTimeout(resolve, 250));
 	}
 }
